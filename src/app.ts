@@ -1,0 +1,175 @@
+/**
+ * Composition of one Pilote process: services, queues, workers, adapters and the HTTP server,
+ * according to its role (SPEC section 4: `all`, `web`, `worker`, `scheduler`).
+ */
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { buildRouter } from './commands/index.js';
+import type { Config } from './config.js';
+import type { Services } from './core/context.js';
+import { pipeline } from './core/pipeline.js';
+import type { Router } from './core/router.js';
+import type { Adapter, InboundEvent, Platform } from './core/types.js';
+import { createPrisma, type PrismaClient } from './db/client.js';
+import { startHttpServer } from './http/server.js';
+import { requeuePending } from './jobs/outbox.js';
+import { createQueues, safeJobId, type Queues } from './jobs/queues.js';
+import { startWorkers } from './jobs/workers.js';
+import { createLogger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+/** What a process does. */
+export type ProcessRole = 'all' | 'web' | 'worker' | 'scheduler';
+
+/** Options of {@link App.create}. */
+export interface AppOptions {
+  config: Config;
+  role: ProcessRole;
+  adapters: Adapter[];
+  logger?: Logger;
+  clock?: () => Date;
+  /** Serve HTTP (default: for roles all and web). Port 0 picks a free one. */
+  http?: boolean;
+  /** A ready client (the demo's embedded PGlite); default: one on DATABASE_URL. */
+  prisma?: PrismaClient;
+}
+
+/** One running Pilote process. */
+export class App {
+  readonly services: Services;
+  readonly queues: Queues;
+  readonly metrics: Metrics;
+  readonly router: Router;
+  readonly adapters: ReadonlyMap<Platform, Adapter>;
+  readonly role: ProcessRole;
+  /** Bound HTTP port once started, if serving HTTP. */
+  httpPort?: number;
+  private workers: Worker[] = [];
+  private closers: (() => Promise<unknown>)[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private readonly opts: AppOptions;
+
+  private constructor(opts: AppOptions, services: Services, queues: Queues, metrics: Metrics) {
+    this.opts = opts;
+    this.role = opts.role;
+    this.services = services;
+    this.queues = queues;
+    this.metrics = metrics;
+    this.router = buildRouter();
+    this.adapters = new Map(opts.adapters.map((a) => [a.platform, a]));
+  }
+
+  /** Connects to PostgreSQL and Redis and builds the process (nothing runs until {@link start}). */
+  static create(opts: AppOptions): App {
+    const { config } = opts;
+    const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+    let prisma = opts.prisma;
+    if (!prisma) {
+      if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
+      prisma = createPrisma(config.DATABASE_URL, { max: Math.max(4, config.WORKER_CONCURRENCY + 2) });
+    }
+    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
+    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+    const queues = createQueues(redis, config.REDIS_PREFIX, (err) => logger.error({ err }, 'queue error'));
+    const metrics = createMetrics(() => queues.counts());
+    const services: Services = { config, prisma, redis, logger, clock: opts.clock ?? (() => new Date()) };
+    return new App(opts, services, queues, metrics);
+  }
+
+  private has(...roles: ProcessRole[]): boolean {
+    return this.role === 'all' || roles.includes(this.role);
+  }
+
+  /** Hands an adapter's event to the `inbound` queue; the job id makes a redelivery a no-op. */
+  readonly submit = async (event: InboundEvent): Promise<void> => {
+    await this.queues.inbound.add('event', event, { jobId: safeJobId(event.id) });
+  };
+
+  /** Starts workers, adapters, the HTTP server and periodic tasks, by role. */
+  async start(): Promise<void> {
+    const { services, queues } = this;
+    const { config, logger } = services;
+    if (this.has('worker')) {
+      for (const a of this.adapters.values()) await a.startSending();
+      this.workers = startWorkers({
+        services,
+        metrics: this.metrics,
+        queues,
+        connection: services.redis,
+        pipeline: pipeline(this.router),
+        adapters: this.adapters,
+        concurrency: config.WORKER_CONCURRENCY,
+      });
+    }
+    if (this.has('web')) {
+      for (const a of this.adapters.values()) await a.startReceiving(this.submit);
+    }
+    if (this.opts.http ?? this.has('web')) {
+      const routes = [...this.adapters.values()].flatMap((a) => a.routes?.() ?? []);
+      const { server, port } = await startHttpServer({
+        port: config.HTTP_PORT,
+        routes,
+        ready: {
+          postgres: () => services.prisma.$queryRaw`SELECT 1`,
+          redis: () => services.redis.ping(),
+        },
+        metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+        onError: (err) => logger.error({ err }, 'http handler failed'),
+      });
+      this.httpPort = port;
+      this.closers.push(() => new Promise((resolve) => server.close(resolve)));
+      logger.info({ port }, 'http server listening');
+    }
+    if (this.has('scheduler')) {
+      const sweep = () =>
+        requeuePending(services.prisma, queues, services.clock()).catch((err) => logger.warn({ err }, 'outbox sweep failed'));
+      this.timers.push(setInterval(sweep, 30_000).unref());
+      void sweep();
+    }
+    logger.info({ role: this.role, adapters: [...this.adapters.keys()] }, 'pilote started');
+  }
+
+  /**
+   * Stops receiving, drains in-flight jobs (bounded by `graceMs`), closes connections.
+   * Safe to call twice.
+   */
+  async stop(graceMs = 8000): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.allSettled([...this.adapters.values()].map((a) => a.stop()));
+    const drain = Promise.allSettled(this.workers.map((w) => w.close()));
+    const forced = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([drain, forced]);
+    await Promise.allSettled(this.workers.map((w) => w.close(true)));
+    this.workers = [];
+    await Promise.allSettled(this.closers.map((c) => c()));
+    this.closers = [];
+    await this.queues.close().catch(() => undefined);
+    await this.services.prisma.$disconnect().catch(() => undefined);
+    this.services.redis.disconnect();
+  }
+
+  /**
+   * Resolves once the event's job finished and every message it produced left the outbox
+   * (sent or failed), or after `timeoutMs`. Used by the console to print replies in order.
+   */
+  async settle(eventId: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const jobId = safeJobId(eventId);
+    while (Date.now() < deadline) {
+      const state = await this.queues.inbound.getJobState(jobId);
+      if (state === 'completed' || state === 'failed' || state === 'unknown') break;
+      await sleep(10);
+    }
+    while (Date.now() < deadline) {
+      const pending = await this.services.prisma.outboxMessage.count({ where: { sourceEventKey: eventId, status: 'PENDING' } });
+      if (pending === 0) return;
+      await sleep(10);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

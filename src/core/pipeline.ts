@@ -1,0 +1,126 @@
+/**
+ * The middleware every event goes through: identify the member, rate-limit them, then route
+ * the command or button to its handler with the role check.
+ */
+import { toLocale, type Locale } from '../i18n/index.js';
+import { compose, dbPlatform, type Context, type Middleware } from './context.js';
+import { allowed, type Requirement, type Router } from './router.js';
+import { fold } from './text.js';
+
+/** Finds the linked member behind the sender; leaves `ctx.member` unset if not linked. */
+export const identify: Middleware = async (ctx, next) => {
+  const { chat, sender } = ctx.event;
+  const identity = await ctx.db.chatIdentity.findUnique({
+    where: { platform_workspace_userId: { platform: dbPlatform(chat.platform), workspace: chat.workspace, userId: sender.userId } },
+    include: { member: { include: { commune: true } } },
+  });
+  const m = identity?.member;
+  if (identity && m && !m.erasedAt) {
+    ctx.member = {
+      id: m.id,
+      identityId: identity.id,
+      role: m.role,
+      displayName: m.displayName,
+      locale: toLocale(m.locale) ?? ctx.locale,
+      zone: m.timezone ?? m.commune.timezone,
+      commune: { id: m.commune.id, name: m.commune.name, insee: m.commune.insee, timezone: m.commune.timezone },
+    };
+    ctx.locale = ctx.member.locale;
+    // Remember where to reach the member privately, and unmark an identity that came back.
+    if (chat.isDirect && (identity.directChatId !== chat.chatId || identity.unreachableAt)) {
+      await ctx.db.chatIdentity.update({ where: { id: identity.id }, data: { directChatId: chat.chatId, unreachableAt: null } });
+    }
+  }
+  await next();
+};
+
+/**
+ * Per-sender flood guard in Redis: past `RATE_LIMIT_PER_MINUTE` events in a minute, the sender
+ * gets one polite answer and the rest of the minute is ignored.
+ */
+export const rateLimit: Middleware = async (ctx, next) => {
+  const { redis, config } = ctx.services;
+  const { chat, sender } = ctx.event;
+  const minute = Math.floor(ctx.now.getTime() / 60_000);
+  const key = `${config.REDIS_PREFIX}:rl:${chat.platform}:${chat.workspace}:${sender.userId}:${minute}`;
+  const [[, count]] = (await redis.multi().incr(key).expire(key, 120).exec()) as [[unknown, number]];
+  if (count <= config.RATE_LIMIT_PER_MINUTE) return next();
+  if (count === config.RATE_LIMIT_PER_MINUTE + 1) ctx.reply(ctx.tr('core.rateLimited'));
+};
+
+/** Routes the event: commands by name, buttons by action; checks the role first. */
+export function dispatch(router: Router): Middleware {
+  return async (ctx) => {
+    const event = ctx.event;
+    if (event.kind === 'button') {
+      const encoded = event.action ?? (await actionFromChoice(ctx));
+      const found = encoded ? router.resolveButton(encoded) : undefined;
+      if (!found) {
+        ctx.reply(ctx.tr('core.buttonExpired'));
+        return;
+      }
+      if (!(await checkAccess(ctx, found.def.requires))) return;
+      await found.def.run(ctx, found.arg);
+      return;
+    }
+    if (!event.addressed && !event.chat.isDirect) return;
+    const text = event.text.trim().replace(/^[/!]/, '');
+    const match = /^(\S+)\s*([\s\S]*)$/u.exec(text);
+    if (!match) {
+      ctx.reply(ctx.tr('core.empty'));
+      return;
+    }
+    const [, word = '', args = ''] = match;
+    const name = fold(word).replace(/@.*$/, '');
+    const def = router.resolve(name);
+    if (!def) return replyUnknown(ctx, router, word);
+    ctx.command = { name: def.name, args: args.trim() };
+    if (!(await checkAccess(ctx, def.requires))) return;
+    await def.run(ctx, args.trim());
+  };
+}
+
+/** Answers an unknown command name, with "did you mean" when a command is close. */
+export function replyUnknown(ctx: Context, router: Router, word: string): void {
+  const suggestions = router.suggest(word).map((s) => `/${s}`);
+  ctx.reply(
+    suggestions.length
+      ? ctx.tr('core.unknownWithSuggestion', { word, suggestions: suggestions.join(', ') })
+      : ctx.tr('core.unknown', { word }),
+  );
+}
+
+async function checkAccess(ctx: Context, req: Requirement): Promise<boolean> {
+  if (allowed(req, ctx.member?.role)) return true;
+  ctx.reply(ctx.member ? ctx.tr('errors.forbidden') : ctx.tr('core.notLinked'));
+  return false;
+}
+
+/** Maps a press given as (bot message, position) back to its action through the sent-message table. */
+async function actionFromChoice(ctx: Context): Promise<string | undefined> {
+  const event = ctx.event;
+  if (event.kind !== 'button' || event.messageId === undefined || event.choice === undefined) return undefined;
+  const { chat } = event;
+  const sent = await ctx.db.sentMessage.findUnique({
+    where: {
+      platform_workspace_chatId_messageId: {
+        platform: dbPlatform(chat.platform),
+        workspace: chat.workspace,
+        chatId: chat.chatId,
+        messageId: event.messageId,
+      },
+    },
+  });
+  const actions = (sent?.actions ?? []) as string[];
+  return actions[event.choice];
+}
+
+/** The whole pipeline for a router. */
+export function pipeline(router: Router): Middleware {
+  return compose([identify, rateLimit, dispatch(router)]);
+}
+
+/** The locale to answer an event in before the member is known. */
+export function initialLocale(hint: string | undefined, fallback: Locale): Locale {
+  return toLocale(hint) ?? fallback;
+}

@@ -1,0 +1,43 @@
+import { defineMessages } from '../define.js';
+
+/** Messages of the pipeline itself: unknown commands, access, errors, flood guard. */
+export const core = defineMessages({
+  fr: {
+    'core.unknown': "Je ne connais pas la commande « {word} ». Tapez /aide pour la liste.",
+    'core.unknownWithSuggestion': 'Je ne connais pas la commande « {word} ». Vouliez-vous dire {suggestions} ?',
+    'core.empty': 'Oui ? Tapez /aide pour voir ce que je sais faire.',
+    'core.notLinked': "Je ne vous connais pas encore. Demandez un code d'invitation à la mairie, puis tapez /lier CODE (exemple : /lier K7P4-QXM2).",
+    'core.rateLimited': 'Doucement 🙂 Vous envoyez beaucoup de messages ; je reprends dans une minute.',
+    'core.buttonExpired': "Ce bouton n'est plus valable. Reprenez avec une commande (/aide).",
+    'core.internalError': "Désolé, un problème est survenu de mon côté. Rien n'a été modifié ; réessayez dans un instant.",
+    'core.unavailable': 'Pilote est momentanément indisponible (file de messages injoignable). Réessayez dans un instant.',
+    'errors.forbidden': "Votre rôle ne permet pas cette action. Demandez au maire ou à un adjoint.",
+    'errors.usage': '{problem}\nExemple : {usage}',
+    'demo.welcome': 'Pilote — démo. Vous êtes {name}, maire de {commune} (INSEE {insee}). Tapez /aide ; un numéro appuie sur le bouton correspondant ; \\as adjoint|conseillere|agent|citoyen change de personne, \\room conseil passe dans le salon du conseil. Ctrl-D pour quitter.',
+    'commune.badName': 'Le nom de la commune est vide.',
+    'commune.badInsee': 'Code INSEE invalide « {insee} » : 5 caractères, chiffres (ou 2A/2B pour la Corse), ex. 01004 ou 2A004.',
+    'commune.badZone': 'Fuseau horaire inconnu « {zone} » : donnez un nom IANA comme Europe/Paris ou Indian/Reunion.',
+    'commune.badPopulation': 'La population doit être un nombre entier positif.',
+    'commune.exists': 'Une commune avec le code INSEE {insee} existe déjà.',
+    'commune.notFound': 'Aucune commune avec le code INSEE {insee}. Créez-la : pilote commune add --name … --insee {insee}',
+  },
+  en: {
+    'core.unknown': 'I do not know the command “{word}”. Type /help for the list.',
+    'core.unknownWithSuggestion': 'I do not know the command “{word}”. Did you mean {suggestions}?',
+    'core.empty': 'Yes? Type /help to see what I can do.',
+    'core.notLinked': 'I do not know you yet. Ask the town hall for an invitation code, then type /link CODE (example: /link K7P4-QXM2).',
+    'core.rateLimited': 'Easy 🙂 You are sending a lot of messages; I will listen again in a minute.',
+    'core.buttonExpired': 'This button is no longer valid. Start again with a command (/help).',
+    'core.internalError': 'Sorry, something went wrong on my side. Nothing was changed; please try again in a moment.',
+    'core.unavailable': 'Pilote is unavailable for a moment (message queue unreachable). Please try again shortly.',
+    'errors.forbidden': 'Your role does not allow this. Ask the mayor or a deputy.',
+    'errors.usage': '{problem}\nExample: {usage}',
+    'demo.welcome': 'Pilote — demo. You are {name}, mayor of {commune} (INSEE {insee}). Type /help; a number presses the matching button; \\as adjoint|conseillere|agent|citoyen switches person, \\room conseil moves to the council room. Ctrl-D to quit.',
+    'commune.badName': 'The commune name is empty.',
+    'commune.badInsee': 'Invalid INSEE code “{insee}”: 5 characters, digits (or 2A/2B for Corsica), e.g. 01004 or 2A004.',
+    'commune.badZone': 'Unknown time zone “{zone}”: give an IANA name such as Europe/Paris or Indian/Reunion.',
+    'commune.badPopulation': 'The population must be a positive whole number.',
+    'commune.exists': 'A commune with INSEE code {insee} already exists.',
+    'commune.notFound': 'No commune with INSEE code {insee}. Create it: pilote commune add --name … --insee {insee}',
+  },
+});

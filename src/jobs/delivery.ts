@@ -1,0 +1,117 @@
+/**
+ * The delivery worker's job: send one outbox row through its platform's adapter, record the
+ * platform message id (and the actions its buttons carry), and map failures to retry, delay
+ * (the platform's retry-after) or a permanent end.
+ */
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Services } from '../core/context.js';
+import { DeliveryError } from '../core/errors.js';
+import type { Adapter, OutboundMessage, Platform } from '../core/types.js';
+import type { Platform as DbPlatform } from '../generated/prisma/enums.js';
+import type { Metrics } from '../metrics.js';
+import { OUTBOUND_JOB_OPTIONS, type OutboundJob } from './queues.js';
+
+/** Past this many platform-requested delays a message fails for good. */
+const MAX_DELAYS = 50;
+
+/** Builds the `outbound` processor for the adapters this process can send with. */
+export function deliveryProcessor(services: Services, metrics: Metrics, adapters: ReadonlyMap<Platform, Adapter>) {
+  const { prisma, logger } = services;
+  const maxAttempts = OUTBOUND_JOB_OPTIONS.attempts ?? 1;
+
+  const fail = async (id: bigint, error: string) => {
+    await prisma.outboxMessage.update({ where: { id }, data: { status: 'FAILED', lastError: error.slice(0, 500) } });
+  };
+
+  return async (job: Job<OutboundJob>, token?: string): Promise<string> => {
+    const id = BigInt(job.data.outboxId);
+    const row = await prisma.outboxMessage.findUnique({ where: { id } });
+    if (!row || row.status !== 'PENDING') return 'skipped';
+    const platform = row.platform.toLowerCase() as Platform;
+    const adapter = adapters.get(platform);
+    if (!adapter) {
+      await fail(id, `no ${platform} adapter configured`);
+      throw new UnrecoverableError(`no ${platform} adapter configured`);
+    }
+    const message = row.payload as unknown as OutboundMessage;
+    const to = { platform, workspace: row.workspace, chatId: row.chatId, ...(row.threadId ? { threadId: row.threadId } : {}) };
+    try {
+      const sent = await adapter.send(to, message);
+      const actions = message.buttons?.flat().map((b) => b.action) ?? [];
+      await prisma.$transaction(async (db) => {
+        await db.outboxMessage.update({
+          where: { id },
+          data: { status: 'SENT', sentAt: services.clock(), platformMessageId: sent.messageId, attempts: { increment: 1 } },
+        });
+        if (actions.length > 0) {
+          const key = { platform: row.platform, workspace: row.workspace, chatId: row.chatId, messageId: sent.messageId };
+          await db.sentMessage.upsert({
+            where: { platform_workspace_chatId_messageId: key },
+            create: { ...key, outboxId: id, actions },
+            update: { actions, outboxId: id },
+          });
+        }
+      });
+      metrics.deliveries.inc({ platform, result: 'sent' });
+      metrics.deliveryLatency.observe({ platform }, (Date.now() - row.createdAt.getTime()) / 1000);
+      return sent.messageId;
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) {
+        // Unknown failure (network, adapter bug): retry with backoff, fail for good at the end.
+        return retryOrFail(err instanceof Error ? err : new Error(String(err)));
+      }
+      switch (err.failure) {
+        case 'ignore':
+          await prisma.outboxMessage.update({ where: { id }, data: { status: 'SENT', sentAt: services.clock(), lastError: err.message } });
+          return 'ignored';
+        case 'unreachable':
+          await markUnreachable(row.identityId, row.platform, row.workspace, row.chatId);
+          await fail(id, err.message);
+          metrics.deliveries.inc({ platform, result: 'failed' });
+          logger.warn({ outboxId: row.id.toString(), platform, chatId: row.chatId, reason: err.message }, 'recipient unreachable');
+          throw new UnrecoverableError(err.message);
+        case 'permanent':
+          await fail(id, err.message);
+          metrics.deliveries.inc({ platform, result: 'failed' });
+          logger.error({ outboxId: row.id.toString(), platform, reason: err.message }, 'delivery failed for good');
+          throw new UnrecoverableError(err.message);
+        case 'retry': {
+          metrics.deliveries.inc({ platform, result: 'retry' });
+          if (err.retryAfterMs !== undefined && token) {
+            const updated = await prisma.outboxMessage.update({
+              where: { id },
+              data: { attempts: { increment: 1 }, lastError: err.message.slice(0, 500) },
+            });
+            if (updated.attempts > MAX_DELAYS) return retryOrFail(err);
+            await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+            throw new DelayedError();
+          }
+          return retryOrFail(err);
+        }
+      }
+    }
+
+    async function retryOrFail(err: Error): Promise<never> {
+      const last = job.attemptsMade + 1 >= maxAttempts;
+      await prisma.outboxMessage.update({
+        where: { id },
+        data: { attempts: { increment: 1 }, lastError: err.message.slice(0, 500), ...(last ? { status: 'FAILED' as const } : {}) },
+      });
+      if (last) {
+        metrics.deliveries.inc({ platform, result: 'failed' });
+        logger.error({ outboxId: id.toString(), platform, err }, 'delivery failed after retries');
+        throw new UnrecoverableError(err.message);
+      }
+      throw err;
+    }
+  };
+
+  async function markUnreachable(identityId: string | null, platform: DbPlatform, workspace: string, chatId: string) {
+    const now = services.clock();
+    if (identityId) {
+      await prisma.chatIdentity.updateMany({ where: { id: identityId }, data: { unreachableAt: now } });
+    } else {
+      await prisma.roomBinding.updateMany({ where: { platform, workspace, chatId }, data: { unreachableAt: now } });
+    }
+  }
+}

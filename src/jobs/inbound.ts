@@ -1,0 +1,80 @@
+/**
+ * The inbound worker's job: handle one platform event once, in one transaction that records
+ * the event key, makes the change with its audit rows, and writes the replies to the outbox.
+ */
+import { Context, dbPlatform, type Middleware, type Services } from '../core/context.js';
+import { UserError } from '../core/errors.js';
+import { initialLocale } from '../core/pipeline.js';
+import type { InboundEvent } from '../core/types.js';
+import type { Tx } from '../db/client.js';
+import type { Metrics } from '../metrics.js';
+import { writeOutbox } from './outbox.js';
+
+/** What handling an event produced. */
+export interface InboundResult {
+  duplicate: boolean;
+  outboxIds: string[];
+}
+
+/** Claims an event key; false when it was already handled (or is being handled and commits). */
+async function claim(db: Tx, event: InboundEvent): Promise<boolean> {
+  const inserted = await db.$executeRaw`
+    INSERT INTO "HandledEvent" ("key", "platform", "handledAt")
+    VALUES (${event.id}, ${dbPlatform(event.chat.platform)}::"Platform", now())
+    ON CONFLICT ("key") DO NOTHING`;
+  return inserted === 1;
+}
+
+/** Errors worth retrying the whole job for (database or network trouble), not bugs. */
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string };
+  if (e?.name === 'PrismaClientInitializationError') return true;
+  if (e?.code && ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034', '40001', '40P01'].includes(e.code)) return true;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection.*closed|terminating connection/i.test(e?.message ?? '');
+}
+
+/**
+ * Handles an event: runs the pipeline in a transaction. A {@link UserError} rolls the change
+ * back and answers the user; a transient failure is rethrown (the job retries) unless
+ * `lastAttempt`; anything else is logged once and answered with a polite generic message.
+ */
+export async function handleInbound(
+  services: Services,
+  metrics: Metrics,
+  run: Middleware,
+  event: InboundEvent,
+  lastAttempt = true,
+): Promise<InboundResult> {
+  const { prisma, logger, config } = services;
+  let ctx: Context | undefined;
+  try {
+    return await prisma.$transaction(
+      async (db) => {
+        if (!(await claim(db, event))) return { duplicate: true, outboxIds: [] };
+        ctx = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE));
+        await run(ctx, async () => undefined);
+        if (ctx.command) metrics.commands.inc({ command: ctx.command.name, outcome: 'ok' });
+        return { duplicate: false, outboxIds: await writeOutbox(db, ctx.outgoing, event.id) };
+      },
+      { timeout: 15_000, maxWait: 10_000 },
+    );
+  } catch (err) {
+    const command = ctx?.command?.name ?? (event.kind === 'button' ? 'button' : 'none');
+    if (!(err instanceof UserError) && isTransient(err) && !lastAttempt) throw err;
+    // The change was rolled back; answer from the same context (it knows the member's locale).
+    const answer = ctx ?? new Context(event, services, prisma as unknown as Tx, initialLocale(event.sender.locale, config.DEFAULT_LOCALE));
+    answer.outgoing.length = 0;
+    if (err instanceof UserError) {
+      metrics.commands.inc({ command, outcome: err.code === 'E_FORBIDDEN' ? 'forbidden' : 'user_error' });
+      answer.reply(answer.t(err.key as never, err.params));
+    } else {
+      metrics.commands.inc({ command, outcome: 'error' });
+      logger.error({ err, eventId: event.id, platform: event.chat.platform, command }, 'command failed');
+      answer.reply(answer.tr('core.internalError'));
+    }
+    return prisma.$transaction(async (db) => {
+      if (!(await claim(db, event))) return { duplicate: true, outboxIds: [] };
+      return { duplicate: false, outboxIds: await writeOutbox(db, answer.outgoing, event.id) };
+    });
+  }
+}

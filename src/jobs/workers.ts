@@ -1,0 +1,50 @@
+/**
+ * The BullMQ workers of a process: `inbound` (events → pipeline → outbox) and `outbound`
+ * (outbox → adapters). Each has an error listener and is closed (drained) on shutdown.
+ */
+import { Worker, type ConnectionOptions } from 'bullmq';
+import type { Middleware, Services } from '../core/context.js';
+import type { Adapter, Platform } from '../core/types.js';
+import type { Metrics } from '../metrics.js';
+import { deliveryProcessor } from './delivery.js';
+import { handleInbound, type InboundResult } from './inbound.js';
+import { enqueueOutbox } from './outbox.js';
+import { INBOUND, INBOUND_JOB_OPTIONS, OUTBOUND, type InboundJob, type OutboundJob, type Queues } from './queues.js';
+
+/** Options of {@link startWorkers}. */
+export interface WorkerOptions {
+  services: Services;
+  metrics: Metrics;
+  queues: Queues;
+  connection: ConnectionOptions;
+  pipeline: Middleware;
+  adapters: ReadonlyMap<Platform, Adapter>;
+  concurrency: number;
+}
+
+/** Starts the inbound and outbound workers; returns them for shutdown. */
+export function startWorkers(opts: WorkerOptions): Worker[] {
+  const { services, metrics, queues, connection, pipeline } = opts;
+  const onError = (err: Error) => services.logger.error({ err }, 'worker error');
+  const maxInbound = INBOUND_JOB_OPTIONS.attempts ?? 1;
+
+  const inbound = new Worker<InboundJob, InboundResult>(
+    INBOUND,
+    async (job) => {
+      const result = await handleInbound(services, metrics, pipeline, job.data, job.attemptsMade + 1 >= maxInbound);
+      await enqueueOutbox(queues, result.outboxIds);
+      return result;
+    },
+    { connection, prefix: queues.prefix, concurrency: opts.concurrency },
+  );
+  const outbound = new Worker<OutboundJob, string>(OUTBOUND, deliveryProcessor(services, metrics, opts.adapters), {
+    connection,
+    prefix: queues.prefix,
+    concurrency: opts.concurrency,
+  });
+  for (const w of [inbound, outbound]) w.on('error', onError);
+  outbound.on('failed', (job, err) => {
+    if (job) services.logger.warn({ outboxId: job.data.outboxId, attempts: job.attemptsMade, err: err.message }, 'delivery attempt failed');
+  });
+  return [inbound, outbound];
+}

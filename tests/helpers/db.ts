@@ -1,0 +1,60 @@
+/**
+ * A PostgreSQL database per test file, copied from the migrated template that
+ * tests/global-setup.ts builds once per run (a copy takes milliseconds; migrating takes longer).
+ */
+import { randomBytes } from 'node:crypto';
+import { createPrisma, type PrismaClient } from '../../src/db/client.js';
+import { quoteIdent, runOnce, withDatabase } from '../../src/db/engine-adapters.js';
+
+/** The migrated database every test database is copied from. */
+export const TEMPLATE_DB = 'pilote_test_template';
+
+/** Any database on the test server (TEST_DATABASE_URL, or the local PostgreSQL). */
+export const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** A test database; call `drop()` in `afterAll`. */
+export interface TestDatabase {
+  url: string;
+  prisma: PrismaClient;
+  drop(): Promise<void>;
+}
+
+/** A unique database name for `label`, within PostgreSQL's 63-byte limit. */
+export function uniqueDatabaseName(label: string): string {
+  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
+  return `pilote_t_${slug}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Makes a new migrated database for one test file, with a Prisma client on it. */
+export async function testDatabase(label: string): Promise<TestDatabase> {
+  const name = uniqueDatabaseName(label);
+  await createFromTemplate(name);
+  const url = withDatabase(SERVER_URL, name);
+  const prisma = createPrisma(url, { max: 5 });
+  return {
+    url,
+    prisma,
+    drop: async () => {
+      await prisma.$disconnect();
+      await dropDatabase(name);
+    },
+  };
+}
+
+/** Drops a database, closing its sessions first. */
+export async function dropDatabase(name: string): Promise<void> {
+  await runOnce(SERVER_URL, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+}
+
+async function createFromTemplate(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runOnce(SERVER_URL, `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(TEMPLATE_DB)}`);
+      return;
+    } catch (e) {
+      // 55006: a session (autovacuum, another copy starting) is on the template for a moment.
+      if ((e as { code?: string }).code !== '55006' || attempt === 5) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}

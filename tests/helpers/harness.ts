@@ -1,0 +1,90 @@
+/**
+ * A whole Pilote process for a test file: its own PostgreSQL database and Redis key prefix,
+ * the demo commune, and the console adapter driven line by line through the real queues.
+ */
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { Redis } from 'ioredis';
+import { ConsoleAdapter } from '../../adapters/console/index.js';
+import { App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { PrismaClient } from '../../src/db/client.js';
+import { seedDemo, type DemoCommune, type DemoUser } from '../../src/db/seed.js';
+import { createLogger } from '../../src/logger.js';
+import { testDatabase } from './db.js';
+
+/** A running test process; see {@link startHarness}. */
+export interface Harness {
+  app: App;
+  prisma: PrismaClient;
+  demo: DemoCommune;
+  console: ConsoleAdapter;
+  /** Everything the console printed so far. */
+  transcript(): string;
+  /**
+   * Types `line` as `user` (a demo user or any console user id), in the direct chat or in
+   * `room`; resolves with what the console printed for it.
+   */
+  say(user: DemoUser | string, line: string, opts?: { room?: string }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts a harness; `env` overrides configuration variables, `clock` the time. */
+export async function startHarness(
+  label: string,
+  options: { env?: Record<string, string>; clock?: () => Date; now?: Date } = {},
+): Promise<Harness> {
+  const db = await testDatabase(label);
+  const prefix = `t-${label}-${randomBytes(3).toString('hex')}`;
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    HTTP_PORT: '0',
+    PILOTE_ADAPTERS: 'console',
+    WORKER_CONCURRENCY: '4',
+    ...options.env,
+  });
+  const demo = await seedDemo(db.prisma, options.now ? { now: options.now } : {});
+  let output = '';
+  const out = new PassThrough();
+  out.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  let app: App | undefined;
+  const adapter = new ConsoleAdapter({
+    input: new PassThrough(),
+    output: out,
+    userId: 'maire',
+    locale: 'fr',
+    settle: (id) => app!.settle(id),
+  });
+  app = App.create({ config, role: 'all', adapters: [adapter], logger: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
+  await app.start();
+  let currentRoom: string | undefined;
+
+  return {
+    app,
+    prisma: db.prisma,
+    demo,
+    console: adapter,
+    transcript: () => output,
+    async say(user, line, opts = {}) {
+      await adapter.type(`\\as ${user}`);
+      if (opts.room !== currentRoom) {
+        await adapter.type(opts.room ? `\\room ${opts.room}` : '\\dm');
+        currentRoom = opts.room;
+      }
+      const start = output.length;
+      await adapter.type(line);
+      return output.slice(start);
+    },
+    async stop() {
+      await app!.stop(2000);
+      const redis = new Redis(config.REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
