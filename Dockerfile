@@ -7,6 +7,8 @@ WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY scripts ./scripts
 COPY prisma ./prisma
+# matrix-bot-sdk's crypto module is a local stub (a file: dependency): it must be there for npm ci.
+COPY adapters/matrix/crypto-stub ./adapters/matrix/crypto-stub
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -24,6 +26,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/prisma ./prisma
+# node_modules/@matrix-org/matrix-sdk-crypto-nodejs is a link to this folder.
+COPY --from=build /app/adapters/matrix/crypto-stub ./adapters/matrix/crypto-stub
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \

@@ -2,7 +2,7 @@
  * Composition of one Pilote process: services, queues, workers, adapters and the HTTP server,
  * according to its role (SPEC section 4: `all`, `web`, `worker`, `scheduler`).
  */
-import type { Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { buildRouter } from './commands/index.js';
@@ -14,10 +14,18 @@ import type { Adapter, InboundEvent, Platform } from './core/types.js';
 import { createPrisma, type PrismaClient } from './db/client.js';
 import { startHttpServer } from './http/server.js';
 import { requeuePending } from './jobs/outbox.js';
-import { createQueues, safeJobId, type Queues } from './jobs/queues.js';
+import { createQueues, INBOUND, INBOUND_JOB_OPTIONS, safeJobId, type InboundJob, type Queues } from './jobs/queues.js';
 import { startWorkers } from './jobs/workers.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+
+/** Raised by {@link App.submit} when the inbound queue cannot be reached. */
+export class QueueUnavailableError extends Error {
+  constructor(status: string) {
+    super(`inbound queue unavailable (redis ${status})`);
+    this.name = 'QueueUnavailableError';
+  }
+}
 
 /** What a process does. */
 export type ProcessRole = 'all' | 'web' | 'worker' | 'scheduler';
@@ -50,7 +58,10 @@ export class App {
   private timers: NodeJS.Timeout[] = [];
   private readonly opts: AppOptions;
 
-  private constructor(opts: AppOptions, services: Services, queues: Queues, metrics: Metrics) {
+  private readonly producer: { queue: Queue<InboundJob>; redis: Redis };
+
+  private constructor(opts: AppOptions, services: Services, queues: Queues, metrics: Metrics, producer: App['producer']) {
+    this.producer = producer;
     this.opts = opts;
     this.role = opts.role;
     this.services = services;
@@ -74,7 +85,14 @@ export class App {
     const queues = createQueues(redis, config.REDIS_PREFIX, (err) => logger.error({ err }, 'queue error'));
     const metrics = createMetrics(() => queues.counts());
     const services: Services = { config, prisma, redis, logger, clock: opts.clock ?? (() => new Date()) };
-    return new App(opts, services, queues, metrics);
+    // Adapters' events go through a connection that fails at once when Redis is away, instead of
+    // waiting in ioredis' offline queue: the adapter can then answer or let the platform retry.
+    // A retried add is harmless: the job id is the platform event id.
+    const producerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 3000 });
+    producerRedis.on('error', () => undefined);
+    const producer = new Queue<InboundJob>(INBOUND, { connection: producerRedis, prefix: config.REDIS_PREFIX, defaultJobOptions: INBOUND_JOB_OPTIONS });
+    producer.on('error', () => undefined);
+    return new App(opts, services, queues, metrics, { queue: producer, redis: producerRedis });
   }
 
   private has(...roles: ProcessRole[]): boolean {
@@ -83,7 +101,13 @@ export class App {
 
   /** Hands an adapter's event to the `inbound` queue; the job id makes a redelivery a no-op. */
   readonly submit = async (event: InboundEvent): Promise<void> => {
-    await this.queues.inbound.add('event', event, { jobId: safeJobId(event.id) });
+    const { redis, queue } = this.producer;
+    if (redis.status !== 'ready' && !(await readyWithin(redis, 2000))) throw new QueueUnavailableError(redis.status);
+    try {
+      await queue.add('event', event, { jobId: safeJobId(event.id) });
+    } catch (err) {
+      throw new QueueUnavailableError(`${redis.status}: ${(err as Error).message}`);
+    }
   };
 
   /** Starts workers, adapters, the HTTP server and periodic tasks, by role. */
@@ -146,6 +170,8 @@ export class App {
     await Promise.allSettled(this.closers.map((c) => c()));
     this.closers = [];
     await this.queues.close().catch(() => undefined);
+    await this.producer.queue.close().catch(() => undefined);
+    this.producer.redis.disconnect();
     await this.services.prisma.$disconnect().catch(() => undefined);
     this.services.redis.disconnect();
   }
@@ -168,6 +194,21 @@ export class App {
       await sleep(10);
     }
   }
+}
+
+/** Whether a Redis connection is (or becomes) ready within `ms`. */
+function readyWithin(redis: Redis, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, ms);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', onReady);
+  });
 }
 
 function sleep(ms: number): Promise<void> {

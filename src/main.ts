@@ -4,6 +4,7 @@
  */
 import { App, type ProcessRole } from './app.js';
 import type { Config } from './config.js';
+import { prismaAdapterStore, prismaLinkedUserCheck } from './db/adapter-state.js';
 import { createLogger } from './logger.js';
 import { createAdapters } from './platforms.js';
 
@@ -31,7 +32,11 @@ export function exitOnSignals(stop: () => Promise<void>, log: (msg: string) => v
 export async function start(config: Config, role: ProcessRole): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   let app: App | undefined;
+  // Adapters are built before the app connects: they reach the database through it once started.
+  const prisma = () => app!.services.prisma;
   const adapters = createAdapters(config, {
+    store: prismaAdapterStore(prisma),
+    isLinkedUser: prismaLinkedUserCheck(prisma),
     settle: (id) => app!.settle(id),
     onConsoleEnd: () => void app?.stop().then(() => process.exit(0)),
     ...(process.env.PILOTE_CONSOLE_USER ? { consoleUser: process.env.PILOTE_CONSOLE_USER } : {}),

@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The metrics Pilote records. */
 export interface Metrics {
   registry: Registry;
-  /** Commands handled, by command name and outcome (ok, user_error, error, forbidden, unknown). */
+  /** Commands handled, by command name and outcome (ok, usage, user_error, forbidden, not_linked, unknown, error). */
   commands: Counter<'command' | 'outcome'>;
   /** Seconds from outbox row creation to platform acknowledgement. */
   deliveryLatency: Histogram<'platform'>;
@@ -20,7 +20,7 @@ export interface Metrics {
 /** Creates the metrics; `queueCounts` is asked at each scrape for the queue depths. */
 export function createMetrics(queueCounts?: () => Promise<Record<string, Record<string, number>>>): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'pilote_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'pilote_' });
   const queueDepth = new Gauge({
     name: 'pilote_queue_jobs',
     help: 'Jobs in each BullMQ queue by state',

@@ -211,7 +211,7 @@ const oublier: CommandDef = {
     await assertMayForget(ctx.db, ctx.actor);
     ctx.reply({
       text: ctx.tr('members.forgetAsk'),
-      buttons: [[{ label: ctx.tr('members.forgetConfirm'), action: action('member.forget', ctx.actor.memberId) }]],
+      buttons: [[{ label: ctx.tr('members.forgetConfirm'), action: action('member.forget', ctx.actor.memberId), emoji: '✅' }]],
     });
   },
 };

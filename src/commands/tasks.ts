@@ -43,7 +43,12 @@ export function taskLine(t: Translate, task: TaskView, zone: string, locale: 'fr
 
 /** The ✅ Fait / ⏰ Reporter buttons of a task. */
 export function taskActions(t: Translate, taskId: string): OutboundMessage['buttons'] {
-  return [[{ label: t('tasks.button.done'), action: action('task.done', taskId) }, { label: t('tasks.button.snooze'), action: action('task.snooze', taskId) }]];
+  return [
+    [
+      { label: t('tasks.button.done'), action: action('task.done', taskId), emoji: '✅' },
+      { label: t('tasks.button.snooze'), action: action('task.snooze', taskId), emoji: '⏰' },
+    ],
+  ];
 }
 
 function zoneOf(ctx: Context): string {

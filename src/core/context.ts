@@ -61,6 +61,8 @@ export class Context {
   readonly outgoing: Outgoing[] = [];
   /** Command name and arguments once routed. */
   command?: { name: string; args: string };
+  /** How the command ended, for metrics: ok unless a step says otherwise (usage, forbidden…). */
+  outcome = 'ok';
 
   constructor(event: InboundEvent, services: Services, db: Tx, locale: Locale) {
     this.event = event;

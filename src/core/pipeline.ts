@@ -6,6 +6,7 @@ import { toLocale, type Locale } from '../i18n/index.js';
 import { compose, dbPlatform, type Context, type Middleware } from './context.js';
 import { allowed, type Requirement, type Router } from './router.js';
 import { fold } from './text.js';
+import type { SentAction } from './types.js';
 
 /** Finds the linked member behind the sender; leaves `ctx.member` unset if not linked. */
 export const identify: Middleware = async (ctx, next) => {
@@ -55,7 +56,9 @@ export function dispatch(router: Router): Middleware {
     if (event.kind === 'button') {
       const encoded = event.action ?? (await actionFromChoice(ctx));
       const found = encoded ? router.resolveButton(encoded) : undefined;
+      ctx.command = { name: found ? found.def.action : 'button', args: '' };
       if (!found) {
+        ctx.outcome = 'expired';
         ctx.reply(ctx.tr('core.buttonExpired'));
         return;
       }
@@ -73,7 +76,11 @@ export function dispatch(router: Router): Middleware {
     const [, word = '', args = ''] = match;
     const name = fold(word).replace(/@.*$/, '');
     const def = router.resolve(name);
-    if (!def) return replyUnknown(ctx, router, word);
+    if (!def) {
+      ctx.command = { name: 'unknown', args: text };
+      ctx.outcome = 'unknown';
+      return replyUnknown(ctx, router, word);
+    }
     ctx.command = { name: def.name, args: args.trim() };
     if (!(await checkAccess(ctx, def.requires))) return;
     await def.run(ctx, args.trim());
@@ -83,23 +90,25 @@ export function dispatch(router: Router): Middleware {
 /** Answers an unknown command name, with "did you mean" when a command is close. */
 export function replyUnknown(ctx: Context, router: Router, word: string): void {
   const suggestions = router.suggest(word).map((s) => `/${s}`);
-  ctx.reply(
-    suggestions.length
+  ctx.reply({
+    text: suggestions.length
       ? ctx.tr('core.unknownWithSuggestion', { word, suggestions: suggestions.join(', ') })
       : ctx.tr('core.unknown', { word }),
-  );
+    ephemeralFor: ctx.event.sender.userId,
+  });
 }
 
 async function checkAccess(ctx: Context, req: Requirement): Promise<boolean> {
   if (allowed(req, ctx.member?.role)) return true;
-  ctx.reply(ctx.member ? ctx.tr('errors.forbidden') : ctx.tr('core.notLinked'));
+  ctx.outcome = ctx.member ? 'forbidden' : 'not_linked';
+  ctx.reply({ text: ctx.member ? ctx.tr('errors.forbidden') : ctx.tr('core.notLinked'), ephemeralFor: ctx.event.sender.userId });
   return false;
 }
 
 /** Maps a press given as (bot message, position) back to its action through the sent-message table. */
 async function actionFromChoice(ctx: Context): Promise<string | undefined> {
   const event = ctx.event;
-  if (event.kind !== 'button' || event.messageId === undefined || event.choice === undefined) return undefined;
+  if (event.kind !== 'button' || event.messageId === undefined || (event.choice === undefined && event.key === undefined)) return undefined;
   const { chat } = event;
   const sent = await ctx.db.sentMessage.findUnique({
     where: {
@@ -111,8 +120,9 @@ async function actionFromChoice(ctx: Context): Promise<string | undefined> {
       },
     },
   });
-  const actions = (sent?.actions ?? []) as string[];
-  return actions[event.choice];
+  const actions = (sent?.actions ?? []) as unknown as SentAction[];
+  const found = event.choice !== undefined ? actions[event.choice] : actions.find((a) => a.key === event.key);
+  return found?.action;
 }
 
 /** The whole pipeline for a router. */

@@ -68,8 +68,10 @@ export interface InboundButton extends InboundBase {
   kind: 'button';
   action?: string;
   messageId?: string;
-  /** 0-based position among the message's buttons. */
+  /** 0-based position among the message's buttons (console numbers, Matrix numbered replies). */
   choice?: number;
+  /** Reaction key the user put on the bot message (Matrix: `✅`, `1️⃣`…). */
+  key?: string;
   /** Platform handle to acknowledge the press (Telegram callback query id). */
   pressId?: string;
 }
@@ -77,10 +79,25 @@ export interface InboundButton extends InboundBase {
 /** Anything an adapter hands to the core. */
 export type InboundEvent = InboundMessage | InboundButton;
 
-/** One button: a label and the action it triggers (`task.done:<id>`), ≤ 48 bytes. */
+/** One button: a label and the action it triggers (`task.done:<id>`, at most 48 bytes). */
 export interface Button {
   label: string;
   action: string;
+  /** Reaction standing for the button where there are no buttons (Matrix); default: its number (1️⃣…). */
+  emoji?: string;
+}
+
+const KEYCAPS = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣', '6️⃣', '7️⃣', '8️⃣', '9️⃣', '🔟'];
+
+/** The reaction key of each button of a message, in order (its emoji, else its number). */
+export function buttonKeys(buttons: Button[][] | undefined): string[] {
+  return (buttons?.flat() ?? []).map((b, i) => b.emoji ?? KEYCAPS[i] ?? String(i + 1));
+}
+
+/** What the sent-message table keeps per button so a later press maps back. */
+export interface SentAction {
+  action: string;
+  key: string;
 }
 
 /**
@@ -109,6 +126,20 @@ export interface SendResult {
 
 /** Receives normalised events from an adapter; resolves once the event is safely queued. */
 export type InboundSink = (event: InboundEvent) => Promise<void>;
+
+/**
+ * Small string values an adapter keeps across restarts (Matrix sync token, filter, login
+ * token), persisted by the core; adapters never reach the database themselves.
+ */
+export interface AdapterStore {
+  /** The value under `key`, or undefined if none was set. */
+  get(key: string): Promise<string | undefined>;
+  /** Sets (or replaces) the value under `key`. */
+  set(key: string, value: string): Promise<void>;
+}
+
+/** Asks the core whether a platform account is linked to a member (Matrix group-room invites). */
+export type LinkedUserCheck = (platform: Platform, workspace: string, userId: string) => Promise<boolean>;
 
 /** Something an adapter exposes on the shared HTTP server (webhooks). */
 export interface HttpRoute {

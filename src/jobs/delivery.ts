@@ -6,7 +6,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Services } from '../core/context.js';
 import { DeliveryError } from '../core/errors.js';
-import type { Adapter, OutboundMessage, Platform } from '../core/types.js';
+import { buttonKeys, type Adapter, type OutboundMessage, type Platform, type SentAction } from '../core/types.js';
 import type { Platform as DbPlatform } from '../generated/prisma/enums.js';
 import type { Metrics } from '../metrics.js';
 import { OUTBOUND_JOB_OPTIONS, type OutboundJob } from './queues.js';
@@ -37,7 +37,8 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
     const to = { platform, workspace: row.workspace, chatId: row.chatId, ...(row.threadId ? { threadId: row.threadId } : {}) };
     try {
       const sent = await adapter.send(to, message);
-      const actions = message.buttons?.flat().map((b) => b.action) ?? [];
+      const keys = buttonKeys(message.buttons);
+      const actions: SentAction[] = (message.buttons?.flat() ?? []).map((b, i) => ({ action: b.action, key: keys[i]! }));
       await prisma.$transaction(async (db) => {
         await db.outboxMessage.update({
           where: { id },
@@ -47,8 +48,8 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
           const key = { platform: row.platform, workspace: row.workspace, chatId: row.chatId, messageId: sent.messageId };
           await db.sentMessage.upsert({
             where: { platform_workspace_chatId_messageId: key },
-            create: { ...key, outboxId: id, actions },
-            update: { actions, outboxId: id },
+            create: { ...key, outboxId: id, actions: actions as object[] },
+            update: { actions: actions as object[], outboxId: id },
           });
         }
       });

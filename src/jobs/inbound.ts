@@ -53,20 +53,21 @@ export async function handleInbound(
         if (!(await claim(db, event))) return { duplicate: true, outboxIds: [] };
         ctx = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE));
         await run(ctx, async () => undefined);
-        if (ctx.command) metrics.commands.inc({ command: ctx.command.name, outcome: 'ok' });
+        if (ctx.command) metrics.commands.inc({ command: ctx.command.name, outcome: ctx.outcome });
         return { duplicate: false, outboxIds: await writeOutbox(db, ctx.outgoing, event.id) };
       },
       { timeout: 15_000, maxWait: 10_000 },
     );
   } catch (err) {
-    const command = ctx?.command?.name ?? (event.kind === 'button' ? 'button' : 'none');
+    const command = ctx?.command?.name ?? 'none';
     if (!(err instanceof UserError) && isTransient(err) && !lastAttempt) throw err;
     // The change was rolled back; answer from the same context (it knows the member's locale).
     const answer = ctx ?? new Context(event, services, prisma as unknown as Tx, initialLocale(event.sender.locale, config.DEFAULT_LOCALE));
     answer.outgoing.length = 0;
     if (err instanceof UserError) {
       metrics.commands.inc({ command, outcome: err.code === 'E_FORBIDDEN' ? 'forbidden' : 'user_error' });
-      answer.reply(answer.t(err.key as never, err.params));
+      // A mistake of the user's: only they need to see the answer (Slack shows it ephemerally).
+      answer.reply({ text: answer.t(err.key as never, err.params), ephemeralFor: event.sender.userId });
     } else {
       metrics.commands.inc({ command, outcome: 'error' });
       logger.error({ err, eventId: event.id, platform: event.chat.platform, command }, 'command failed');

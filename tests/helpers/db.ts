@@ -3,11 +3,14 @@
  * tests/global-setup.ts builds once per run (a copy takes milliseconds; migrating takes longer).
  */
 import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../src/db/client.js';
 import { quoteIdent, runOnce, withDatabase } from '../../src/db/engine-adapters.js';
 
-/** The migrated database every test database is copied from. */
-export const TEMPLATE_DB = 'pilote_test_template';
+/** The migrated database every test database of this run is copied from (made by global-setup.ts). */
+function templateName(): string {
+  return inject('pgTemplate');
+}
 
 /** Any database on the test server (TEST_DATABASE_URL, or the local PostgreSQL). */
 export const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -49,7 +52,7 @@ export async function dropDatabase(name: string): Promise<void> {
 async function createFromTemplate(name: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await runOnce(SERVER_URL, `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(TEMPLATE_DB)}`);
+      await runOnce(SERVER_URL, `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(templateName())}`);
       return;
     } catch (e) {
       // 55006: a session (autovacuum, another copy starting) is on the template for a moment.

@@ -7,7 +7,8 @@ import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
 import { App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Adapter } from '../../src/core/types.js';
 import type { PrismaClient } from '../../src/db/client.js';
 import { seedDemo, type DemoCommune, type DemoUser } from '../../src/db/seed.js';
 import { createLogger } from '../../src/logger.js';
@@ -29,11 +30,20 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** Starts a harness; `env` overrides configuration variables, `clock` the time. */
-export async function startHarness(
-  label: string,
-  options: { env?: Record<string, string>; clock?: () => Date; now?: Date } = {},
-): Promise<Harness> {
+/** Options of {@link startHarness}. */
+export interface HarnessOptions {
+  /** Configuration variables added to the test defaults. */
+  env?: Record<string, string>;
+  /** The app's clock. */
+  clock?: () => Date;
+  /** Anchor of the demo tasks' due dates. */
+  now?: Date;
+  /** Platform adapters to run beside the console (they may read the test config). */
+  adapters?: (config: Config) => Adapter[];
+}
+
+/** Starts a harness; see {@link HarnessOptions}. */
+export async function startHarness(label: string, options: HarnessOptions = {}): Promise<Harness> {
   const db = await testDatabase(label);
   const prefix = `t-${label}-${randomBytes(3).toString('hex')}`;
   const config = loadConfig({
@@ -43,6 +53,7 @@ export async function startHarness(
     LOG_LEVEL: 'silent',
     HTTP_PORT: '0',
     PILOTE_ADAPTERS: 'console',
+    RATE_LIMIT_PER_MINUTE: '1000',
     WORKER_CONCURRENCY: '4',
     ...options.env,
   });
@@ -58,7 +69,8 @@ export async function startHarness(
     locale: 'fr',
     settle: (id) => app!.settle(id),
   });
-  app = App.create({ config, role: 'all', adapters: [adapter], logger: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
+  const extra = options.adapters?.(config) ?? [];
+  app = App.create({ config, role: 'all', adapters: [adapter, ...extra], logger: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
   await app.start();
   let currentRoom: string | undefined;
 
