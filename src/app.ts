@@ -13,11 +13,17 @@ import type { Router } from './core/router.js';
 import type { Adapter, InboundEvent, Platform } from './core/types.js';
 import { createPrisma, type PrismaClient } from './db/client.js';
 import { startHttpServer } from './http/server.js';
+import cron from 'node-cron';
+import { enqueueDueDigests } from './jobs/digests.js';
 import { requeuePending } from './jobs/outbox.js';
+import { reconcileReminders } from './jobs/reminders.js';
 import { createQueues, INBOUND, INBOUND_JOB_OPTIONS, safeJobId, type InboundJob, type Queues } from './jobs/queues.js';
 import { startWorkers } from './jobs/workers.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+
+/** Reminders due within this horizon always have their delayed job (re-created if missing). */
+const RECONCILE_HORIZON_MS = 6 * 3600_000;
 
 /** Raised by {@link App.submit} when the inbound queue cannot be reached. */
 export class QueueUnavailableError extends Error {
@@ -145,13 +151,31 @@ export class App {
       this.closers.push(() => new Promise((resolve) => server.close(resolve)));
       logger.info({ port }, 'http server listening');
     }
-    if (this.has('scheduler')) {
-      const sweep = () =>
-        requeuePending(services.prisma, queues, services.clock()).catch((err) => logger.warn({ err }, 'outbox sweep failed'));
-      this.timers.push(setInterval(sweep, 30_000).unref());
-      void sweep();
-    }
+    if (this.has('scheduler')) this.startScheduler();
     logger.info({ role: this.role, adapters: [...this.adapters.keys()] }, 'pilote started');
+  }
+
+  /**
+   * The scheduler role: it only enqueues, with deterministic job ids, so several schedulers
+   * never double anything. Outbox sweep every 30 s; reminder reconciliation at start and every
+   * 5 minutes; digests every minute (node-cron).
+   */
+  private startScheduler(): void {
+    const { services, queues } = this;
+    const { logger, config } = services;
+    const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
+      const run = () => void fn().catch((err) => logger.warn({ err }, `${name} failed`));
+      this.timers.push(setInterval(run, ms).unref());
+      run();
+    };
+    every(30_000, 'outbox sweep', () => requeuePending(services.prisma, queues, services.clock()));
+    every(5 * 60_000, 'reminder reconciliation', () =>
+      reconcileReminders(services, queues, RECONCILE_HORIZON_MS, config.LATE_SUMMARY_HOURS * 3600_000),
+    );
+    const digests = cron.schedule('* * * * *', () => {
+      enqueueDueDigests(services, queues, services.clock()).catch((err) => logger.warn({ err }, 'digest scheduling failed'));
+    });
+    this.closers.push(async () => digests.stop());
   }
 
   /**

@@ -37,7 +37,7 @@ export function createAdapters(config: Config, host: AdapterHost): Adapter[] {
       case 'telegram':
         return createTelegramAdapter(config, { commands: buildRouter().commands, logger: createLogger(config.LOG_LEVEL) });
       case 'slack':
-        return createSlackAdapter(config, createLogger(config.LOG_LEVEL));
+        return createSlackAdapter(config, createLogger(config.LOG_LEVEL), buildRouter().commands.flatMap((c) => [c.name, ...c.aliases]));
       case 'matrix':
         return createMatrixAdapter(config, {
           log: createLogger(config.LOG_LEVEL),

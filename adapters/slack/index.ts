@@ -44,6 +44,8 @@ export interface SlackAdapterOptions {
   profileTimeoutMs?: number;
   /** HTTP mode: answer Slack after this even if the event is not queued yet (default 2500 ms). */
   ackTimeoutMs?: number;
+  /** Pilote's command names and aliases: `/name` hints in replies become `/pilote name`. */
+  commandNames?: readonly string[];
 }
 
 /** Picks the receiving mode from the configured secrets (SPEC section 5: app token ⇒ Socket Mode). */
@@ -80,7 +82,7 @@ export class SlackAdapter implements Adapter {
     const slackApiUrl = (opts.apiUrl ?? 'https://slack.com/api/').replace(/\/?$/, '/');
     const clientOptions = { slackApiUrl, logger: log, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000 };
     this.client = new webApi.WebClient(opts.botToken, clientOptions);
-    this.sender = new SlackSender(this.client, this.logger);
+    this.sender = new SlackSender(this.client, this.logger, opts.commandNames);
     this.profiles = new SlackProfiles(this.client, this.logger, opts.profileTimeoutMs);
     this.receiver =
       this.mode === 'socket'
@@ -170,7 +172,11 @@ export class SlackAdapter implements Adapter {
 }
 
 /** Builds the Slack adapter from Pilote's configuration (SLACK_* variables). */
-export function createSlackAdapter(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): SlackAdapter {
+export function createSlackAdapter(
+  config: Config,
+  logger: Logger = createLogger(config.LOG_LEVEL),
+  commandNames: readonly string[] = [],
+): SlackAdapter {
   if (!config.SLACK_BOT_TOKEN) throw new Error('slack: SLACK_BOT_TOKEN is required');
   return new SlackAdapter({
     botToken: config.SLACK_BOT_TOKEN,
@@ -179,5 +185,6 @@ export function createSlackAdapter(config: Config, logger: Logger = createLogger
     apiUrl: config.SLACK_API_URL,
     logger,
     locale: config.DEFAULT_LOCALE,
+    commandNames,
   });
 }

@@ -40,9 +40,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
 
   const onMessage = async ({ event, body }: { event: unknown; body: unknown }) => {
     const ev = event as MessageEvent;
-    if (!ev.user || ev.bot_id || ev.subtype) return;
-    const inbound = messageEvent(body as EventEnvelope, ev, deps.me(), await deps.sender(ev.user));
-    if (inbound) await deps.submit(inbound);
+    // Decide first (most events are ignored), then look the sender up.
+    const inbound = messageEvent(body as EventEnvelope, ev, deps.me(), { userId: ev.user ?? '' });
+    if (!inbound) return;
+    await deps.submit({ ...inbound, sender: await deps.sender(inbound.sender.userId) });
   };
   app.event('message', onMessage);
   app.event('app_mention', onMessage);

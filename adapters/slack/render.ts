@@ -83,6 +83,20 @@ export function actionBlocks(rows: Button[][] | undefined): SlackBlock[] {
 }
 
 /**
+ * Rewrites command hints for Slack: the core writes `/aide`, `/lier CODE`…, which Slack would
+ * take for commands of their own; here they become `/pilote aide`, `/pilote lier CODE`. Only the
+ * given command names are touched, and only as whole words after a space, a bracket, a quote or
+ * a backtick (so URLs and fractions stay as they are).
+ */
+export function slashHints(markup: string, names: ReadonlySet<string>): string {
+  if (names.size === 0) return markup;
+  return markup.replace(/(^|[\s(«“"'`])\/([\p{L}]+)(?=$|[\s.,;:!?)»”"'`])/gmu, (whole, before: string, word: string) => {
+    const folded = word.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+    return names.has(folded) ? `${before}/pilote ${word}` : whole;
+  });
+}
+
+/**
  * Renders a message as one or more Slack payloads. The text's sections are packed so that each
  * payload stays within the block and text limits; the buttons go on the last payload; when the
  * text needs several payloads, each ends with a small `n/N` context block.

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ChatAddress, OutboundMessage, SendResult } from '../../src/core/types.js';
 import { slackErrorCode, toDeliveryError } from './errors.js';
 import { isDirectId } from './inbound.js';
-import { renderMessage, type SlackPayload } from './render.js';
+import { renderMessage, slashHints, type SlackPayload } from './render.js';
 
 /** Errors of `chat.update` after which the new state is posted as a new message. */
 const EDIT_GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
@@ -18,16 +18,19 @@ export class SlackSender {
   private readonly logger: Logger;
   /** User id → id of the bot's IM with them. */
   private readonly ims = new Map<string, string>();
+  /** Command names whose `/name` hints become `/pilote name`. */
+  private readonly commands: ReadonlySet<string>;
 
-  constructor(client: webApi.WebClient, logger: Logger) {
+  constructor(client: webApi.WebClient, logger: Logger, commands: readonly string[] = []) {
     this.client = client;
     this.logger = logger;
+    this.commands = new Set(commands);
   }
 
   /** Sends (or edits) a message; several Slack messages when it is too long for one. */
   async send(to: ChatAddress, message: OutboundMessage): Promise<SendResult> {
     const channel = await this.conversation(to.chatId);
-    const payloads = renderMessage(message);
+    const payloads = renderMessage({ ...message, text: slashHints(message.text, this.commands) });
     // Ephemeral only where others could see it: in a DM the answer is private anyway (and stays).
     const ephemeralFor = message.ephemeralFor && !isDirectId(channel) ? message.ephemeralFor : undefined;
     const thread = to.threadId ? { thread_ts: to.threadId } : {};

@@ -35,8 +35,16 @@ export interface TelegramOptions {
   backoffMs?: { min: number; max: number };
   /** How long a press may wait for the core's toast before it is answered without one (ms). */
   pressFallbackMs?: number;
+  /**
+   * Minimum gap between two messages to one chat (Telegram: about 1 message per second in a
+   * private chat, 20 per minute in a group). Default { private: 1000, group: 3000 }.
+   */
+  pacing?: { privateMs: number; groupMs: number };
   clock?: () => Date;
 }
+
+/** Telegram's limits per chat (SPEC section 3). */
+export const TELEGRAM_PACING = { privateMs: 1000, groupMs: 3000 } as const;
 
 /** Telegram adapter; see the module comment. */
 export class TelegramAdapter implements Adapter {
@@ -57,6 +65,12 @@ export class TelegramAdapter implements Adapter {
     this.bot = new Bot(opts.token, { client: { apiRoot } });
     this.presses = new PressTracker(this.bot.api, opts.pressFallbackMs);
     this.sender = new TelegramSender(this.bot.api, this.presses);
+  }
+
+  /** Group and supergroup chat ids are negative; private chats positive. */
+  paceMs(to: ChatAddress): number {
+    const pacing = this.opts.pacing ?? TELEGRAM_PACING;
+    return to.chatId.startsWith('-') ? pacing.groupMs : pacing.privateMs;
   }
 
   /** The bot's id and username (one `getMe`, then remembered). */

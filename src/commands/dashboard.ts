@@ -1,9 +1,10 @@
 /** `tableau` (the commune's dashboard) and `agenda` (my deadlines). */
 import type { CommandDef } from '../core/router.js';
-import { fold } from '../core/text.js';
+import { fold, words } from '../core/text.js';
 import { dashboard } from '../domain/dashboard.js';
 import { tasksDueFor } from '../domain/tasks.js';
 import { formatWhen } from '../time/index.js';
+import { agendaMeetingLines, sendCalendarLink } from './meetings.js';
 import { taskLine } from './tasks.js';
 import { replyUsage } from './util.js';
 
@@ -37,6 +38,8 @@ const tableau: CommandDef = {
 };
 
 const PERIODS: Record<string, 'semaine' | 'mois'> = { semaine: 'semaine', week: 'semaine', mois: 'mois', month: 'mois' };
+const LINK_WORDS = new Set(['lien', 'link', 'ical', 'ics', 'url', 'abonnement', 'subscribe']);
+const NEW_WORDS = new Set(['nouveau', 'new', 'renouveler', 'renew', 'reset']);
 const PERIOD_DAYS = { semaine: 7, mois: 30 } as const;
 
 const agenda: CommandDef = {
@@ -46,13 +49,18 @@ const agenda: CommandDef = {
   usage: 'cmd.agenda.usage',
   requires: 'agenda.read',
   async run(ctx, args) {
+    const [first, second] = words(fold(args));
+    if (first && LINK_WORDS.has(first)) return sendCalendarLink(ctx, Boolean(second && NEW_WORDS.has(second)));
     const period = args ? PERIODS[fold(args.trim())] : 'semaine';
     if (!period) return replyUsage(ctx, 'agenda.badPeriod', 'cmd.agenda.usage', { period: args });
     const until = new Date(ctx.now.getTime() + PERIOD_DAYS[period] * 24 * 3600 * 1000);
     const tasks = await tasksDueFor(ctx.db, ctx.actor, until);
     const zone = ctx.member!.zone;
+    const meetings = await agendaMeetingLines(ctx, until);
     const lines = [ctx.tr(`agenda.title.${period}`)];
-    if (tasks.length === 0) lines.push(ctx.tr('agenda.empty'));
+    if (tasks.length === 0 && meetings.length === 0) lines.push(ctx.tr('agenda.empty'));
+    if (meetings.length > 0) lines.push(ctx.tr('agenda.meetingsTitle'), ...meetings);
+    if (meetings.length > 0 && tasks.length > 0) lines.push(ctx.tr('agenda.tasksTitle'));
     for (const task of tasks) lines.push(`• ${taskLine(ctx.t, task, zone, ctx.locale, ctx.now)}`);
     ctx.reply(lines.join('\n'));
   },

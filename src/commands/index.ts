@@ -6,11 +6,15 @@ import { projectsButtons, projectsCommands } from './projects.js';
 import { roomsButtons, roomsCommands } from './rooms.js';
 import { taskButtons, taskCommands } from './tasks.js';
 import { dashboardCommands } from './dashboard.js';
+import { reminderButtons, reminderCommands } from './reminders.js';
+import { digestCommands } from './digest.js';
+import { meetingButtons, meetingCommands } from './meetings.js';
+import { pollButtons, pollCommands } from './polls.js';
 
 /** Builds the router with every command and button of Pilote. */
 export function buildRouter(): Router {
   const router = new Router();
-  router.command(...helpCommands(router), ...membersCommands, ...taskCommands, ...dashboardCommands, ...projectsCommands, ...roomsCommands);
-  router.button(...taskButtons, ...membersButtons, ...projectsButtons, ...roomsButtons);
+  router.command(...helpCommands(router), ...membersCommands, ...taskCommands, ...dashboardCommands, ...meetingCommands, ...pollCommands, ...reminderCommands, ...digestCommands, ...projectsCommands, ...roomsCommands);
+  router.button(...taskButtons, ...meetingButtons, ...pollButtons, ...reminderButtons, ...membersButtons, ...projectsButtons, ...roomsButtons);
   return router;
 }

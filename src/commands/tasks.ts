@@ -22,6 +22,7 @@ import {
 } from '../domain/tasks.js';
 import type { Translate } from '../i18n/index.js';
 import { formatWhen, parseWhen } from '../time/index.js';
+import { syncTaskReminders } from '../domain/reminders.js';
 import { DateTime } from 'luxon';
 import { notifyMember } from './notify.js';
 import { parseNumber, replyUsage } from './util.js';
@@ -49,6 +50,12 @@ export function taskActions(t: Translate, taskId: string): OutboundMessage['butt
       { label: t('tasks.button.snooze'), action: action('task.snooze', taskId), emoji: '⏰' },
     ],
   ];
+}
+
+/** Brings the task's reminders (due time, next morning) in step after a change; schedules them after commit. */
+async function synced(ctx: Context, task: TaskView): Promise<TaskView> {
+  ctx.schedule(await syncTaskReminders(ctx.db, task, ctx.member!.commune.timezone, ctx.now));
+  return task;
 }
 
 function zoneOf(ctx: Context): string {
@@ -117,6 +124,10 @@ function whenParser(ctx: Context, defaultHour: number) {
   return (text: string) => parseWhen(text, { zone: zoneOf(ctx), locale: ctx.locale, now: ctx.now, defaultHour });
 }
 
+async function createAndSync(ctx: Context, input: Parameters<typeof createTask>[2]): Promise<TaskView> {
+  return synced(ctx, await createTask(ctx.db, ctx.actor, input));
+}
+
 const tache: CommandDef = {
   name: 'tache',
   aliases: ['task', 'todo'],
@@ -128,7 +139,7 @@ const tache: CommandDef = {
     if (!parsed.title) return replyUsage(ctx, 'tasks.noTitle', 'cmd.tache.usage');
     const assignee = parsed.who ? await resolveWho(ctx, parsed.who) : undefined;
     const project = parsed.tag ? await findProjectByTag(ctx.db, ctx.actor.communeId, parsed.tag) : undefined;
-    const task = await createTask(ctx.db, ctx.actor, {
+    const task = await createAndSync(ctx, {
       title: parsed.title,
       dueAt: parsed.dueAt ?? null,
       assigneeId: assignee?.id ?? null,
@@ -209,7 +220,7 @@ const fait: CommandDef = {
   async run(ctx, args) {
     const a = numberArg(ctx, args, 'cmd.fait.usage');
     if (!a) return;
-    const task = await completeTask(ctx.db, ctx.actor, await taskByNumber(ctx.db, ctx.actor, a.n, true), ctx.now);
+    const task = await synced(ctx, await completeTask(ctx.db, ctx.actor, await taskByNumber(ctx.db, ctx.actor, a.n, true), ctx.now));
     ctx.reply(ctx.tr('tasks.done', { n: task.number, title: task.title }));
   },
 };
@@ -223,7 +234,7 @@ const rouvrir: CommandDef = {
   async run(ctx, args) {
     const a = numberArg(ctx, args, 'cmd.rouvrir.usage');
     if (!a) return;
-    const task = await reopenTask(ctx.db, ctx.actor, await taskByNumber(ctx.db, ctx.actor, a.n, true));
+    const task = await synced(ctx, await reopenTask(ctx.db, ctx.actor, await taskByNumber(ctx.db, ctx.actor, a.n, true)));
     ctx.reply({ text: ctx.tr('tasks.reopened', { n: task.number, title: task.title }), buttons: taskActions(ctx.t, task.id) });
   },
 };
@@ -239,7 +250,7 @@ const assigner: CommandDef = {
     if (!a) return;
     if (!a.rest) return replyUsage(ctx, 'tasks.missingWho', 'cmd.assigner.usage');
     const who = await resolveWho(ctx, a.rest.split(/\s+/)[0]!);
-    const task = await assignTask(ctx.db, ctx.actor, await taskByNumber(ctx.db, ctx.actor, a.n, true), who.id);
+    const task = await synced(ctx, await assignTask(ctx.db, ctx.actor, await taskByNumber(ctx.db, ctx.actor, a.n, true), who.id));
     ctx.reply({ text: ctx.tr('tasks.assigned', { n: task.number, who: who.displayName }), buttons: taskActions(ctx.t, task.id) });
     if (who.id !== ctx.actor.memberId) await tellAssignee(ctx, task);
   },
@@ -258,7 +269,7 @@ const reporter: CommandDef = {
     if (!found) return replyUsage(ctx, 'tasks.badWhen', 'cmd.reporter.usage', { when: a.rest });
     const zone = zoneOf(ctx);
     if (found.at < ctx.now) return replyUsage(ctx, 'tasks.pastWhen', 'cmd.reporter.usage', { when: formatWhen(found.at, zone, ctx.locale, ctx.now) });
-    const task = await postponeTask(ctx.db, ctx.actor, await taskByNumber(ctx.db, ctx.actor, a.n, true), found.at);
+    const task = await synced(ctx, await postponeTask(ctx.db, ctx.actor, await taskByNumber(ctx.db, ctx.actor, a.n, true), found.at));
     ctx.reply({
       text: ctx.tr('tasks.postponed', { n: task.number, when: formatWhen(found.at, zone, ctx.locale, ctx.now) }),
       buttons: taskActions(ctx.t, task.id),
@@ -266,8 +277,8 @@ const reporter: CommandDef = {
   },
 };
 
-/** Where the answer to a button press goes: an edit of the pressed message when there is one. */
-function pressReply(ctx: Context, text: string, toast: string, buttons?: OutboundMessage['buttons']): void {
+/** Answers a button press: an edit of the pressed message when there is one, and its toast. */
+export function pressReply(ctx: Context, text: string, toast: string, buttons?: OutboundMessage['buttons']): void {
   const ev = ctx.event;
   const msg: OutboundMessage = { text };
   if (buttons) msg.buttons = buttons;
@@ -282,7 +293,7 @@ const doneButton: ButtonDef = {
   action: 'task.done',
   requires: 'task.read',
   async run(ctx, taskId) {
-    const task = await completeTask(ctx.db, ctx.actor, await taskById(ctx.db, ctx.actor, taskId), ctx.now);
+    const task = await synced(ctx, await completeTask(ctx.db, ctx.actor, await taskById(ctx.db, ctx.actor, taskId), ctx.now));
     pressReply(ctx, ctx.tr('tasks.doneBy', { n: task.number, title: task.title, who: ctx.member!.displayName }), ctx.tr('tasks.toast.done'));
   },
 };
@@ -297,7 +308,7 @@ const snoozeButton: ButtonDef = {
     const base = current.dueAt && current.dueAt > ctx.now
       ? DateTime.fromJSDate(current.dueAt, { zone })
       : DateTime.fromJSDate(ctx.now, { zone }).set({ hour: TASK_DEFAULT_HOUR, minute: 0, second: 0, millisecond: 0 });
-    const task = await postponeTask(ctx.db, ctx.actor, current, base.plus({ days: 1 }).toJSDate());
+    const task = await synced(ctx, await postponeTask(ctx.db, ctx.actor, current, base.plus({ days: 1 }).toJSDate()));
     pressReply(
       ctx,
       `${ctx.tr('tasks.postponed', { n: task.number, when: formatWhen(task.dueAt!, zone, ctx.locale, ctx.now) })}\n${taskLine(ctx.t, task, zone, ctx.locale, ctx.now)}`,

@@ -59,6 +59,8 @@ export class Context {
   member?: MemberInfo;
   /** Messages to write to the outbox when the transaction commits. */
   readonly outgoing: Outgoing[] = [];
+  /** Reminders created or moved by this event, to (re)schedule once the transaction commits. */
+  readonly reminderIds = new Set<string>();
   /** Command name and arguments once routed. */
   command?: { name: string; args: string };
   /** How the command ended, for metrics: ok unless a step says otherwise (usage, forbidden…). */
@@ -95,6 +97,11 @@ export class Context {
       }
     }
     this.outgoing.push(out);
+  }
+
+  /** Asks for reminders to be (re)scheduled after commit (ids from the reminder use cases). */
+  schedule(ids: Iterable<string>): void {
+    for (const id of ids) this.reminderIds.add(id);
   }
 
   /** Queues a message to another chat (a member's direct chat, a bound room). */

@@ -162,6 +162,11 @@ export interface Adapter {
   startSending(): Promise<void>;
   /** Sends (or edits) a message in a chat. */
   send(to: ChatAddress, message: OutboundMessage): Promise<SendResult>;
+  /**
+   * Minimum time between two messages to one chat (platform rate limits: Telegram about 1/s
+   * per chat and 20/min per group); the delivery worker paces each chat accordingly. 0 = none.
+   */
+  paceMs?(to: ChatAddress): number;
   /** HTTP routes the adapter serves on the shared server, if any. */
   routes?(): HttpRoute[];
   /** Stops receiving and releases connections. */

@@ -1,7 +1,8 @@
 /**
  * The delivery worker's job: send one outbox row through its platform's adapter, record the
  * platform message id (and the actions its buttons carry), and map failures to retry, delay
- * (the platform's retry-after) or a permanent end.
+ * (the platform's retry-after) or a permanent end. Messages to one chat are paced by the
+ * adapter's limit; a member who became unreachable on one account gets it on another.
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Services } from '../core/context.js';
@@ -9,14 +10,17 @@ import { DeliveryError } from '../core/errors.js';
 import { buttonKeys, type Adapter, type OutboundMessage, type Platform, type SentAction } from '../core/types.js';
 import type { Platform as DbPlatform } from '../generated/prisma/enums.js';
 import type { Metrics } from '../metrics.js';
-import { OUTBOUND_JOB_OPTIONS, type OutboundJob } from './queues.js';
+import { memberRecipient, toMember } from '../core/recipients.js';
+import { enqueueOutbox, writeOutbox } from './outbox.js';
+import { reserveSlot } from './pacing.js';
+import { OUTBOUND_JOB_OPTIONS, type OutboundJob, type Queues } from './queues.js';
 
 /** Past this many platform-requested delays a message fails for good. */
 const MAX_DELAYS = 50;
 
 /** Builds the `outbound` processor for the adapters this process can send with. */
-export function deliveryProcessor(services: Services, metrics: Metrics, adapters: ReadonlyMap<Platform, Adapter>) {
-  const { prisma, logger } = services;
+export function deliveryProcessor(services: Services, metrics: Metrics, adapters: ReadonlyMap<Platform, Adapter>, queues: Queues) {
+  const { prisma, logger, redis, config } = services;
   const maxAttempts = OUTBOUND_JOB_OPTIONS.attempts ?? 1;
 
   const fail = async (id: bigint, error: string) => {
@@ -35,6 +39,15 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
     }
     const message = row.payload as unknown as OutboundMessage;
     const to = { platform, workspace: row.workspace, chatId: row.chatId, ...(row.threadId ? { threadId: row.threadId } : {}) };
+    const pace = adapter.paceMs?.(to) ?? 0;
+    if (pace > 0 && token && !(job.data.slot !== undefined && Date.now() >= job.data.slot - 5)) {
+      const slot = await reserveSlot(redis, `${config.REDIS_PREFIX}:pace:${platform}:${row.workspace}:${row.chatId}`, pace);
+      if (slot > Date.now() + 5) {
+        await job.updateData({ ...job.data, slot });
+        await job.moveToDelayed(slot, token);
+        throw new DelayedError();
+      }
+    }
     try {
       const sent = await adapter.send(to, message);
       const keys = buttonKeys(message.buttons);
@@ -65,12 +78,15 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
         case 'ignore':
           await prisma.outboxMessage.update({ where: { id }, data: { status: 'SENT', sentAt: services.clock(), lastError: err.message } });
           return 'ignored';
-        case 'unreachable':
+        case 'unreachable': {
           await markUnreachable(row.identityId, row.platform, row.workspace, row.chatId);
           await fail(id, err.message);
           metrics.deliveries.inc({ platform, result: 'failed' });
           logger.warn({ outboxId: row.id.toString(), platform, chatId: row.chatId, reason: err.message }, 'recipient unreachable');
+          // The member may have another linked account: the message goes there instead.
+          if (row.memberId) await redirect(row.memberId, row.identityId, message);
           throw new UnrecoverableError(err.message);
+        }
         case 'permanent':
           await fail(id, err.message);
           metrics.deliveries.inc({ platform, result: 'failed' });
@@ -106,6 +122,17 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
       throw err;
     }
   };
+
+  async function redirect(memberId: string, deadIdentity: string | null, message: OutboundMessage): Promise<void> {
+    const ids = await prisma.$transaction(async (db) => {
+      const other = await memberRecipient(db, memberId, { exclude: deadIdentity ? [deadIdentity] : [] });
+      if (!other) return [];
+      // Edits, replies and press answers belong to the old chat; the content is what matters.
+      const { editOf: _e, replyTo: _r, pressAck: _p, ...content } = message;
+      return writeOutbox(db, [toMember(other, content)]);
+    });
+    await enqueueOutbox(queues, ids);
+  }
 
   async function markUnreachable(identityId: string | null, platform: DbPlatform, workspace: string, chatId: string) {
     const now = services.clock();

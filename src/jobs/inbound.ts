@@ -14,6 +14,8 @@ import { writeOutbox } from './outbox.js';
 export interface InboundResult {
   duplicate: boolean;
   outboxIds: string[];
+  /** Reminders created or moved, to schedule now that the change is committed. */
+  reminderIds?: string[];
 }
 
 /** Claims an event key; false when it was already handled (or is being handled and commits). */
@@ -54,7 +56,8 @@ export async function handleInbound(
         ctx = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE));
         await run(ctx, async () => undefined);
         if (ctx.command) metrics.commands.inc({ command: ctx.command.name, outcome: ctx.outcome });
-        return { duplicate: false, outboxIds: await writeOutbox(db, ctx.outgoing, event.id) };
+        const outboxIds = await writeOutbox(db, ctx.outgoing, event.id);
+        return { duplicate: false, outboxIds, reminderIds: [...ctx.reminderIds] };
       },
       { timeout: 15_000, maxWait: 10_000 },
     );

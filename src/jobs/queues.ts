@@ -10,11 +10,32 @@ export const INBOUND = 'inbound';
 /** Queue of outbox rows to deliver. */
 export const OUTBOUND = 'outbound';
 
+/** Queue of reminder firings (delayed jobs, id `reminder-<id>-<epoch ms>`). */
+export const REMINDERS = 'reminders';
+/** Queue of digests to build and send (id `digest-<member|room>-<id>-<local date>`). */
+export const DIGESTS = 'digests';
+
+/** Payload of a `reminders` job: which reminder, and the `nextAt` it was scheduled for. */
+export interface ReminderJob {
+  reminderId: string;
+  at: number;
+}
+/** Payload of a `digests` job. */
+export interface DigestJob {
+  kind: 'member' | 'room';
+  /** Member id, or commune id for the council-room digest. */
+  id: string;
+  /** Local date (YYYY-MM-DD) the digest is for. */
+  day: string;
+}
+
 /** Payload of an `inbound` job. */
 export type InboundJob = InboundEvent;
 /** Payload of an `outbound` job. */
 export interface OutboundJob {
   outboxId: string;
+  /** Send slot reserved by the per-chat pacing (epoch ms), once reserved. */
+  slot?: number;
 }
 
 /** Retry policy of deliveries: exponential backoff from 1 s, 8 tries. */
@@ -33,10 +54,20 @@ export const INBOUND_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/** Scheduled jobs: a few tries, kept a day so a second scheduler's add finds the id. */
+export const SCHEDULED_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 200_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
 /** The queues of one process. */
 export interface Queues {
   inbound: Queue<InboundJob>;
   outbound: Queue<OutboundJob>;
+  reminders: Queue<ReminderJob>;
+  digests: Queue<DigestJob>;
   prefix: string;
   connection: ConnectionOptions;
   /** Job counts per queue, for metrics. */
@@ -53,11 +84,15 @@ export function safeJobId(id: string): string {
 export function createQueues(connection: ConnectionOptions, prefix: string, onError: (err: Error) => void): Queues {
   const inbound = new Queue<InboundJob>(INBOUND, { connection, prefix, defaultJobOptions: INBOUND_JOB_OPTIONS });
   const outbound = new Queue<OutboundJob>(OUTBOUND, { connection, prefix, defaultJobOptions: OUTBOUND_JOB_OPTIONS });
-  const all = [inbound, outbound] as Queue[];
+  const reminders = new Queue<ReminderJob>(REMINDERS, { connection, prefix, defaultJobOptions: SCHEDULED_JOB_OPTIONS });
+  const digests = new Queue<DigestJob>(DIGESTS, { connection, prefix, defaultJobOptions: SCHEDULED_JOB_OPTIONS });
+  const all = [inbound, outbound, reminders, digests] as Queue[];
   for (const q of all) q.on('error', onError);
   return {
     inbound,
     outbound,
+    reminders,
+    digests,
     prefix,
     connection,
     async counts() {

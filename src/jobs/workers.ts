@@ -1,6 +1,7 @@
 /**
- * The BullMQ workers of a process: `inbound` (events → pipeline → outbox) and `outbound`
- * (outbox → adapters). Each has an error listener and is closed (drained) on shutdown.
+ * The BullMQ workers of a process: `inbound` (events → pipeline → outbox), `outbound`
+ * (outbox → adapters), `reminders` (fire due reminders) and `digests` (build and send digests).
+ * Each has an error listener and is closed (drained) on shutdown.
  */
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Middleware, Services } from '../core/context.js';
@@ -9,7 +10,9 @@ import type { Metrics } from '../metrics.js';
 import { deliveryProcessor } from './delivery.js';
 import { handleInbound, type InboundResult } from './inbound.js';
 import { enqueueOutbox } from './outbox.js';
-import { INBOUND, INBOUND_JOB_OPTIONS, OUTBOUND, type InboundJob, type OutboundJob, type Queues } from './queues.js';
+import { digestProcessor } from './digests.js';
+import { DIGESTS, INBOUND, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';
+import { reminderProcessor, scheduleReminders } from './reminders.js';
 
 /** Options of {@link startWorkers}. */
 export interface WorkerOptions {
@@ -33,18 +36,29 @@ export function startWorkers(opts: WorkerOptions): Worker[] {
     async (job) => {
       const result = await handleInbound(services, metrics, pipeline, job.data, job.attemptsMade + 1 >= maxInbound);
       await enqueueOutbox(queues, result.outboxIds);
+      if (result.reminderIds?.length) await scheduleReminders(services.prisma, queues, result.reminderIds);
       return result;
     },
     { connection, prefix: queues.prefix, concurrency: opts.concurrency },
   );
-  const outbound = new Worker<OutboundJob, string>(OUTBOUND, deliveryProcessor(services, metrics, opts.adapters), {
+  const outbound = new Worker<OutboundJob, string>(OUTBOUND, deliveryProcessor(services, metrics, opts.adapters, queues), {
     connection,
     prefix: queues.prefix,
     concurrency: opts.concurrency,
   });
-  for (const w of [inbound, outbound]) w.on('error', onError);
+  const reminders = new Worker<ReminderJob, string>(REMINDERS, reminderProcessor(services, queues), {
+    connection,
+    prefix: queues.prefix,
+    concurrency: opts.concurrency,
+  });
+  const digests = new Worker<DigestJob, string>(DIGESTS, digestProcessor(services, queues), {
+    connection,
+    prefix: queues.prefix,
+    concurrency: Math.min(4, opts.concurrency),
+  });
+  for (const w of [inbound, outbound, reminders, digests]) w.on('error', onError);
   outbound.on('failed', (job, err) => {
     if (job) services.logger.warn({ outboxId: job.data.outboxId, attempts: job.attemptsMade, err: err.message }, 'delivery attempt failed');
   });
-  return [inbound, outbound];
+  return [inbound, outbound, reminders, digests];
 }

@@ -15,12 +15,18 @@ export class ScriptedAdapter implements Adapter {
   readonly workspace = '';
   readonly sent: { to: ChatAddress; message: OutboundMessage; at: number }[] = [];
   readonly attempts: { chatId: string; at: number }[] = [];
+  /** Gap the delivery worker must keep between two messages to one chat (0 = none). */
+  pace = 0;
   private readonly script: Outcome[] = [];
   private seq = 0;
 
   /** Queues outcomes for the next sends (then every send succeeds). */
   fail(...outcomes: Outcome[]): void {
     this.script.push(...outcomes);
+  }
+
+  paceMs(): number {
+    return this.pace;
   }
 
   async startReceiving(_sink: InboundSink): Promise<void> {}

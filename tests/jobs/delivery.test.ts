@@ -97,6 +97,27 @@ describe('delivery worker', () => {
     expect(platform.attempts.length).toBe(attemptsBefore + 1);
   });
 
+  it('paces messages to one chat, whatever the worker concurrency', async () => {
+    platform.pace = 400;
+    const ids = await Promise.all(['un', 'deux', 'trois'].map((text) => post(`rythme ${text}`)));
+    await until('all sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
+    const times = platform.sent.filter((s) => s.message.text.startsWith('rythme')).map((s) => s.at).sort((a, b) => a - b);
+    expect(times).toHaveLength(3);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(380);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(380);
+    platform.pace = 0;
+  });
+
+  it('sends to the member’s other account when one became unreachable', async () => {
+    platform.fail('unreachable');
+    const id = await post('par un autre chemin', { memberId: h.demo.members.adjoint });
+    await until('failed on telegram', async () => (await row(id)).status === 'FAILED');
+    await until('sent on the console', async () => h.transcript().includes('par un autre chemin'));
+    const moved = await h.prisma.outboxMessage.findFirstOrThrow({ where: { platform: 'CONSOLE', memberId: h.demo.members.adjoint }, orderBy: { id: 'desc' } });
+    expect(moved.status).toBe('SENT');
+    await h.prisma.chatIdentity.update({ where: { id: paulIdentity }, data: { unreachableAt: null } });
+  });
+
   it('sends a pending row whose job was lost (Redis flushed) when the sweep runs, once', async () => {
     const [id] = await h.prisma.$transaction((db) =>
       writeOutbox(db, [{ to: { platform: 'telegram', workspace: '', chatId: '42' }, message: { text: 'orphelin' } }]),

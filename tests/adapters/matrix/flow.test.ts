@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventKey } from '../../../adapters/matrix/inbound.js';
+import { scheduleReminders } from '../../../src/jobs/reminders.js';
 import type { FakeEvent } from '../../fakes/matrix.js';
 import { SERVER, startMatrix, type MatrixSetup } from './setup.js';
 
@@ -18,6 +19,8 @@ describe('matrix adapter, end to end', () => {
   let room: string;
   let taskMessage: FakeEvent;
   let snoozed: FakeEvent;
+  let lucie: string;
+  let lucieDm: string;
 
   beforeAll(async () => {
     m = await startMatrix('matrix-flow');
@@ -37,8 +40,9 @@ describe('matrix adapter, end to end', () => {
     const out = await m.h.say('maire', '/inviter conseiller Lucie Moreau');
     const code = /lier ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(out)?.[1];
     expect(code).toBeDefined();
-    const lucie = m.hs.addUser('lucie', { displayName: 'Lucie M.' });
+    lucie = m.hs.addUser('lucie', { displayName: 'Lucie M.' });
     const dm = m.hs.createRoom(lucie, { direct: true, invite: [m.bot] });
+    lucieDm = dm;
 
     await m.hs.waitFor(() => m.hs.membership(dm, m.bot) === 'join', 10_000, 'the bot joining the direct chat');
     expect((await m.botMessage(dm, 0)).content.body).toContain('lier CODE');
@@ -134,6 +138,24 @@ describe('matrix adapter, end to end', () => {
     // The buttons stay: the bot's two reactions are still there, not put twice.
     await new Promise((r) => setTimeout(r, 200));
     expect(m.hs.reactionsOn(room, msg.event_id, m.bot)).toHaveLength(2);
+  });
+
+  it('gets a reminder in the direct chat, with ✅ ⏰ reactions that press its buttons', async () => {
+    const before = m.botMessages(lucieDm).length;
+    m.hs.say(lucieDm, lucie, '!rappel demain 9h appeler le SDIS');
+    expect((await m.botMessage(lucieDm, before)).content.body).toContain('Rappel n°');
+    const reminder = await m.h.prisma.reminder.findFirstOrThrow({ where: { kind: 'USER', text: 'appeler le SDIS' } });
+    // Bring the firing to now, as the reconciler would for a reminder that is due.
+    await m.h.prisma.reminder.update({ where: { id: reminder.id }, data: { nextAt: new Date(Date.now() + 200) } });
+    await scheduleReminders(m.h.prisma, m.h.app.queues, [reminder.id]);
+    const fired = await m.botMessage(lucieDm, before + 1);
+    expect(fired.content.body).toMatch(/^🔔 Rappel : appeler le SDIS\n1\. ✅ Fait · 2\. ⏰ Reporter/);
+    expect(fired.content.formatted_body).toContain('<b>Rappel</b>');
+    await m.hs.waitFor(() => m.hs.reactionsOn(lucieDm, fired.event_id, m.bot).length === 2, 5000, 'the reminder’s reactions');
+    m.hs.react(lucieDm, lucie, fired.event_id, '✅');
+    const edit = await m.hs.waitFor(() => edits(lucieDm, fired.event_id)[0], 10_000, 'the reminder edited');
+    expect((edit.content['m.new_content'] as { body: string }).body).toContain('appeler le SDIS');
+    await m.hs.waitFor(() => m.hs.reactionsOn(lucieDm, fired.event_id, m.bot).length === 0, 5000, 'the reactions redacted');
   });
 
   it('ignores chatter, reactions on people’s messages, edits and its own messages; handles each event once', async () => {

@@ -5,9 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackAdapter } from '../../../adapters/slack/index.js';
 import type { SlackBlock } from '../../../adapters/slack/render.js';
+import { buildRouter } from '../../../src/commands/index.js';
 import { createInvitation } from '../../../src/domain/members.js';
 import type { Role } from '../../../src/generated/prisma/enums.js';
 import { safeJobId } from '../../../src/jobs/queues.js';
+import { scheduleReminders } from '../../../src/jobs/reminders.js';
 import { createLogger } from '../../../src/logger.js';
 import { startFakeSlack, type FakeSlack, type SlackCall } from '../../fakes/slack.js';
 import { startHarness, type Harness } from '../../helpers/harness.js';
@@ -34,7 +36,7 @@ describe('slack adapter (HTTP mode, Bolt, signed requests)', () => {
     });
     h = await startHarness('slack-http', {
       env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.url },
-      adapters: (config) => [createSlackAdapter(config, createLogger('silent'))],
+      adapters: (config) => [createSlackAdapter(config, createLogger('silent'), buildRouter().commands.flatMap((c) => [c.name, ...c.aliases]))],
     });
     port = h.app.httpPort!;
   });
@@ -87,6 +89,8 @@ describe('slack adapter (HTTP mode, Bolt, signed requests)', () => {
     await link(ADELE, 'DEPUTY');
     const reply = lastPostTo(ADELE.dm);
     expect(textOf(reply)).toContain('Bienvenue Adèle Roux');
+    // Command hints are written the way Slack takes them.
+    expect(textOf(reply)).toContain('Tapez /pilote aide');
     const blocks = reply!.args.blocks as SlackBlock[];
     expect(blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: expect.stringContaining('*Saint-Pilote*') } });
     expect(reply!.token).toBe(BOT_TOKEN);
@@ -173,7 +177,7 @@ describe('slack adapter (HTTP mode, Bolt, signed requests)', () => {
       [MAIRIE, ADELE.user],
     ]);
     expect(String(ephemeral[0]!.args.text)).toContain('999');
-    expect(String(ephemeral[1]!.args.text)).toContain('Exemple');
+    expect(String(ephemeral[1]!.args.text)).toContain('Exemple : /pilote fait');
     // Someone unknown is told how to link, privately too.
     await slash({ user: 'U0STRANGER' }, 'taches');
     expect(fake.ok('chat.postEphemeral').at(-1)!.args).toMatchObject({ channel: MAIRIE, user: 'U0STRANGER' });
@@ -213,6 +217,20 @@ describe('slack adapter (HTTP mode, Bolt, signed requests)', () => {
     const row = await h.prisma.outboxMessage.findFirstOrThrow({ where: { chatId: ADELE.dm }, orderBy: { id: 'desc' } });
     expect(row.status).toBe('SENT');
     expect(row.platformMessageId).toBe(attempts[1]!.response.ts);
+  });
+
+  it('sets a reminder with /pilote rappel and delivers it, with its buttons, in the DM when due', async () => {
+    await slash(ADELE, 'rappel demain 9h appeler le SDIS');
+    const reminder = await h.prisma.reminder.findFirstOrThrow({ where: { text: 'appeler le SDIS' } });
+    expect(textOf(lastPostTo(MAIRIE))).toContain('appeler le SDIS');
+    // Bring it forward to now rather than wait until tomorrow 9:00.
+    const due = new Date(Date.now() + 200);
+    await h.prisma.reminder.update({ where: { id: reminder.id }, data: { nextAt: due } });
+    await scheduleReminders(h.prisma, h.app.queues, [reminder.id]);
+    await fake.waitFor((calls) => calls.some((c) => c.method === 'chat.postMessage' && c.args.channel === ADELE.dm && textOf(c).includes('appeler le SDIS')));
+    const fired = postsTo(ADELE.dm).filter((c) => textOf(c).includes('appeler le SDIS'));
+    expect(fired).toHaveLength(1);
+    expect((fired[0]!.args.blocks as SlackBlock[]).some((b) => b.type === 'actions')).toBe(true);
   });
 
   describe('refuses requests Slack did not sign', () => {

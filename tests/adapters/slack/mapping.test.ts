@@ -1,6 +1,7 @@
 /** Slack payloads → core events, and the request signature, without the network. */
 import { describe, expect, it } from 'vitest';
 import { buttonEvent, cleanText, commandEvent, messageEvent } from '../../../adapters/slack/inbound.js';
+import { slashHints } from '../../../adapters/slack/render.js';
 import { checkSlackSignature, slackSignature } from '../../../adapters/slack/signature.js';
 
 const me = { teamId: 'T1', botUserId: 'UBOT' };
@@ -74,5 +75,11 @@ describe('slack mapping', () => {
     expect(checkSlackSignature('k', { timestamp: at(0), signature: 'v0=abc' }, body, now)).toBe('bad-signature');
     expect(checkSlackSignature('k', { timestamp: undefined, signature: 'v0=abc' }, body, now)).toBe('missing');
     expect(checkSlackSignature('k', { timestamp: 'soon', signature: 'v0=abc' }, body, now)).toBe('bad-timestamp');
+  });
+
+  it('writes command hints as /pilote commands, and nothing else', () => {
+    const names = new Set(['aide', 'lier', 'fait', 'tache']);
+    expect(slashHints('Tapez /aide, ou (/lier CODE) ; `/fait 12` — /tâche', names)).toBe('Tapez /pilote aide, ou (/pilote lier CODE) ; `/pilote fait 12` — /pilote tâche');
+    expect(slashHints('https://x.fr/aide 1/2 et/ou /inconnu', names)).toBe('https://x.fr/aide 1/2 et/ou /inconnu');
   });
 });

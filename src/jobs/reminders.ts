@@ -1,0 +1,173 @@
+/**
+ * Reminders in time (SPEC section 4): Postgres rows are the truth; a BullMQ delayed job with
+ * the deterministic id `reminder-<id>-<epoch ms>` carries each next firing. Firing re-reads the
+ * row under a lock and does nothing unless it is still active and still due at that instant,
+ * so a stale or doubled job is harmless. A reconciler re-creates missing jobs from Postgres and
+ * sums up reminders that fell due too long ago (the bot was down) instead of firing them one by one.
+ */
+import type { Job } from 'bullmq';
+import type { Outgoing, Services } from '../core/context.js';
+import { memberRecipient, roomAddress, toMember } from '../core/recipients.js';
+import type { PrismaClient, Tx } from '../db/client.js';
+import { advanceReminder } from '../domain/reminders.js';
+import type { Reminder } from '../generated/prisma/client.js';
+import { toLocale, translator, type Locale } from '../i18n/index.js';
+import { renderReminder, renderMissedSummary } from '../commands/reminders.js';
+import { enqueueOutbox, writeOutbox } from './outbox.js';
+import type { Queues, ReminderJob } from './queues.js';
+
+/** Deterministic job id of one firing. */
+export function reminderJobId(reminderId: string, at: Date | number): string {
+  return `reminder-${reminderId}-${typeof at === 'number' ? at : at.getTime()}`;
+}
+
+/** Adds delayed jobs for the active reminders among `ids` (already scheduled ones are no-ops). */
+export async function scheduleReminders(prisma: PrismaClient | Tx, queues: Queues, ids: Iterable<string>, now = Date.now()): Promise<number> {
+  const list = [...ids];
+  if (list.length === 0) return 0;
+  const rows = await prisma.reminder.findMany({ where: { id: { in: list }, status: 'ACTIVE', nextAt: { not: null } }, select: { id: true, nextAt: true } });
+  await addJobs(queues, rows as { id: string; nextAt: Date }[], now);
+  return rows.length;
+}
+
+async function addJobs(queues: Queues, rows: { id: string; nextAt: Date }[], now: number): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) {
+    await queues.reminders.addBulk(
+      rows.slice(i, i + 1000).map((r) => ({
+        name: 'fire',
+        data: { reminderId: r.id, at: r.nextAt.getTime() },
+        opts: { jobId: reminderJobId(r.id, r.nextAt), delay: Math.max(0, r.nextAt.getTime() - now) },
+      })),
+    );
+  }
+}
+
+/** Result of {@link reconcileReminders}. */
+export interface Reconciled {
+  scheduled: number;
+  summarised: number;
+}
+
+/**
+ * Re-creates the jobs of every active reminder due within `horizonMs` (after a Redis flush or
+ * restart nothing is lost; existing ids are kept), and sums up those overdue by more than
+ * `lateMs`: one message per recipient, each reminder moved to its next occurrence.
+ */
+export async function reconcileReminders(services: Services, queues: Queues, horizonMs: number, lateMs: number): Promise<Reconciled> {
+  const { prisma } = services;
+  const now = services.clock();
+  const summarised = await summariseMissed(services, queues, new Date(now.getTime() - lateMs));
+  let scheduled = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const rows = await prisma.reminder.findMany({
+      where: { status: 'ACTIVE', nextAt: { lte: new Date(now.getTime() + horizonMs) } },
+      select: { id: true, nextAt: true },
+      orderBy: { id: 'asc' },
+      take: 5000,
+      ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+    });
+    if (rows.length === 0) break;
+    await addJobs(queues, rows as { id: string; nextAt: Date }[], now.getTime());
+    scheduled += rows.length;
+    cursor = rows.at(-1)!.id;
+  }
+  return { scheduled, summarised };
+}
+
+/** Sums up reminders overdue since before `before`; returns how many. */
+async function summariseMissed(services: Services, queues: Queues, before: Date): Promise<number> {
+  const { prisma, config } = services;
+  const now = services.clock();
+  const missed = await prisma.reminder.findMany({ where: { status: 'ACTIVE', nextAt: { lt: before } }, orderBy: { nextAt: 'asc' }, take: 10_000 });
+  if (missed.length === 0) return 0;
+  const outboxIds = await prisma.$transaction(async (db) => {
+    const byTarget = new Map<string, Reminder[]>();
+    for (const r of missed) {
+      await advanceReminder(db, r, now);
+      // System reminders (tasks, meetings) that are that late are simply dropped.
+      if (r.kind !== 'USER') continue;
+      const key = r.targetMemberId ? `m:${r.targetMemberId}` : `r:${r.targetRoomId}`;
+      byTarget.set(key, [...(byTarget.get(key) ?? []), r]);
+    }
+    const outgoing: Outgoing[] = [];
+    for (const list of byTarget.values()) {
+      const target = await recipientOf(db, list[0]!, config.DEFAULT_LOCALE);
+      if (!target) continue;
+      outgoing.push({ ...target.address, message: renderMissedSummary(translator(target.locale), list, target.zone, target.locale, now) });
+    }
+    return writeOutbox(db, outgoing);
+  });
+  await enqueueOutbox(queues, outboxIds);
+  services.logger.warn({ count: missed.length }, 'reminders missed while the bot was down were summed up');
+  return missed.length;
+}
+
+interface Target {
+  address: Omit<Outgoing, 'message'>;
+  locale: Locale;
+  zone: string;
+}
+
+/** Where a reminder goes: its member's private chat, or its bound room (in the commune's language). */
+async function recipientOf(db: Tx, r: Reminder, fallback: Locale): Promise<Target | undefined> {
+  if (r.targetMemberId) {
+    const m = await memberRecipient(db, r.targetMemberId, { fallbackLocale: fallback });
+    return m && { address: toMember(m, { text: '' }), locale: m.locale, zone: m.zone };
+  }
+  if (r.targetRoomId) {
+    const room = await db.roomBinding.findUnique({ where: { id: r.targetRoomId }, include: { commune: true } });
+    if (!room || room.unreachableAt) return undefined;
+    return { address: { to: roomAddress(room), communeId: room.communeId }, locale: toLocale(room.commune.locale) ?? fallback, zone: room.commune.timezone };
+  }
+  return undefined;
+}
+
+/** Builds the `reminders` processor: fire, advance, deliver, schedule the next occurrence. */
+export function reminderProcessor(services: Services, queues: Queues) {
+  const { prisma, config } = services;
+  return async (job: Job<ReminderJob>): Promise<string> => {
+    const { reminderId, at } = job.data;
+    const result = await prisma.$transaction(async (db) => {
+      await db.$queryRaw`SELECT 1 FROM "Reminder" WHERE "id" = ${reminderId} FOR UPDATE`;
+      const r = await db.reminder.findUnique({ where: { id: reminderId } });
+      if (!r || r.status !== 'ACTIVE' || r.nextAt?.getTime() !== at) return undefined;
+      const now = services.clock();
+      const lateMs = Math.max(0, now.getTime() - at);
+      const outgoing: Outgoing[] = [];
+      if (r.kind === 'MEETING') {
+        outgoing.push(...(await meetingMessages(db, r, now, config.DEFAULT_LOCALE)));
+      } else {
+        const target = await recipientOf(db, r, config.DEFAULT_LOCALE);
+        const task = r.taskId ? await db.task.findUnique({ where: { id: r.taskId }, include: { assignee: { select: { id: true, displayName: true } }, project: { select: { id: true, name: true } } } }) : null;
+        // A task reminder only stands while the task is open and still the target's.
+        const stands = !r.taskId || (task?.status === 'OPEN' && task.assigneeId === r.targetMemberId);
+        if (target && stands) {
+          outgoing.push({ ...target.address, message: renderReminder(translator(target.locale), r, task, lateMs, target.zone, target.locale, now) });
+        }
+      }
+      const next = await advanceReminder(db, r, now);
+      return { outboxIds: await writeOutbox(db, outgoing), next };
+    });
+    if (!result) return 'stale';
+    await enqueueOutbox(queues, result.outboxIds);
+    if (result.next.status === 'ACTIVE' && result.next.nextAt) await scheduleReminders(prisma, queues, [result.next.id]);
+    return `sent ${result.outboxIds.length}`;
+  };
+}
+
+/** Meeting reminders go to each attendee who has not answered No. */
+async function meetingMessages(db: Tx, r: Reminder, now: Date, fallback: Locale): Promise<Outgoing[]> {
+  if (!r.meetingId) return [];
+  const meeting = await db.meeting.findUnique({ where: { id: r.meetingId }, include: { attendees: true } });
+  if (!meeting || meeting.status !== 'SCHEDULED') return [];
+  const { meetingReminderMessage } = await import('../commands/meetings.js');
+  const out: Outgoing[] = [];
+  for (const a of meeting.attendees) {
+    if (a.rsvp === 'NO') continue;
+    const m = await memberRecipient(db, a.memberId, { fallbackLocale: fallback });
+    if (!m) continue;
+    out.push(toMember(m, meetingReminderMessage(translator(m.locale), meeting, r.offsetMinutes ?? 60, m.zone, m.locale, now)));
+  }
+  return out;
+}
