@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// The `pilote` command. Runs the compiled CLI when built (Docker image), else the TypeScript
-// sources through tsx (a checkout after `npm ci`).
+// The `pilote` command. A checkout runs the TypeScript sources through tsx; the Docker image,
+// which ships only the compiled code, runs dist/.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const built = `${root}dist/src/cli.js`;
-if (existsSync(built)) {
-  await import(pathToFileURL(built).href);
-} else {
+const source = `${root}src/cli.ts`;
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(`${root}src/cli.ts`).href);
+  await import(pathToFileURL(source).href);
+} else {
+  await import(pathToFileURL(`${root}dist/src/cli.js`).href);
 }

@@ -64,6 +64,18 @@ describe('morning digests', () => {
     expect(await enqueueDueDigests(h.app.services, h.app.queues, NOW)).toBe(0);
   });
 
+  it('posts the commune’s daily digest to the bound council room once', async () => {
+    expect(await h.say('maire', '/salon conseil', { room: 'conseil' })).toContain('conseil');
+    expect(await h.say('maire', '/resume salon 7h30')).toContain('Résumé quotidien dans le salon du conseil à 07:30');
+    const before = h.transcript().length;
+    await Promise.all([enqueueDueDigests(h.app.services, h.app.queues, NOW), enqueueDueDigests(h.app.services, h.app.queues, NOW)]);
+    await until('room digest', async () => (await h.prisma.commune.findUniqueOrThrow({ where: { id: h.demo.communeId } })).lastRoomDigestOn === '2026-12-01');
+    await new Promise((r) => setTimeout(r, 400));
+    const out = h.transcript().slice(before);
+    expect(out.split('[conseil] ☀️ Saint-Pilote — la journée du mardi 1 décembre').length - 1).toBe(1);
+    expect(out).toContain('En retard');
+  });
+
   it('sends nothing when there is nothing to say', async () => {
     await h.prisma.auditEvent.deleteMany({});
     await h.prisma.member.update({ where: { id: h.demo.members.agent }, data: { digestTime: '07:30' } });
