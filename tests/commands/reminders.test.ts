@@ -2,16 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileReminders, scheduleReminders } from '../../src/jobs/reminders.js';
 import { nextOccurrence } from '../../src/time/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { until } from '../helpers/wait.js';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('reminders through the console and the real queues', () => {
   let h: Harness;

@@ -3,16 +3,8 @@ import type { Outgoing } from '../../src/core/context.js';
 import { enqueueOutbox, requeuePending, writeOutbox } from '../../src/jobs/outbox.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { ScriptedAdapter } from '../helpers/scripted-adapter.js';
+import { until } from '../helpers/wait.js';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('delivery worker', () => {
   let h: Harness;

@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestDue, enqueueDueDigests } from '../../src/jobs/digests.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { until } from '../helpers/wait.js';
 
 // Tuesday 1 December 2026, 07:35 in Paris (06:35 UTC).
 const NOW = new Date('2026-12-01T06:35:00Z');
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('morning digests', () => {
   let h: Harness;
