@@ -9,7 +9,8 @@ describe('router', () => {
     for (const typed of ['tache', 'tâche', 'TÂCHE', 'Tache', 'task', 'TASK']) expect(router.resolve(typed)?.name).toBe('tache');
     expect(router.resolve('tâches')?.name).toBe('taches');
     expect(router.resolve('tasks')?.name).toBe('taches');
-    expect(router.resolve('réunion')).toBeUndefined();
+    expect(router.resolve('licorne')).toBeUndefined();
+    expect(router.resolve('Réunion')?.name).toBe('reunion');
     expect(router.resolve('dashboard')?.name).toBe('tableau');
     expect(router.resolve('help')?.name).toBe('aide');
     expect(router.resolve('done')?.name).toBe('fait');
