@@ -154,7 +154,7 @@ describe('matrix adapter, end to end', () => {
     await m.hs.waitFor(() => m.hs.reactionsOn(lucieDm, fired.event_id, m.bot).length === 2, 5000, 'the reminder’s reactions');
     m.hs.react(lucieDm, lucie, fired.event_id, '✅');
     const edit = await m.hs.waitFor(() => edits(lucieDm, fired.event_id)[0], 10_000, 'the reminder edited');
-    expect((edit.content['m.new_content'] as { body: string }).body).toContain('appeler le SDIS');
+    expect((edit.content['m.new_content'] as { body: string }).body).toBe('✅ Rappel noté : appeler le SDIS');
     await m.hs.waitFor(() => m.hs.reactionsOn(lucieDm, fired.event_id, m.bot).length === 0, 5000, 'the reactions redacted');
   });
 
