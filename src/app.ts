@@ -3,7 +3,7 @@
  * according to its role (SPEC section 4: `all`, `web`, `worker`, `scheduler`).
  */
 import { Queue, type Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { buildRouter } from './commands/index.js';
 import type { Config } from './config.js';
@@ -12,9 +12,12 @@ import { pipeline } from './core/pipeline.js';
 import type { Router } from './core/router.js';
 import type { Adapter, InboundEvent, Platform } from './core/types.js';
 import { createPrisma, type PrismaClient } from './db/client.js';
+import { icalRoutes } from './http/ical.js';
 import { startHttpServer } from './http/server.js';
 import cron from 'node-cron';
 import { enqueueDueDigests } from './jobs/digests.js';
+import { LeaderElection } from './jobs/leader.js';
+import { connectRedis } from './jobs/redis.js';
 import { requeuePending } from './jobs/outbox.js';
 import { reconcileReminders } from './jobs/reminders.js';
 import { createQueues, INBOUND, INBOUND_JOB_OPTIONS, safeJobId, type InboundJob, type Queues } from './jobs/queues.js';
@@ -62,6 +65,7 @@ export class App {
   private workers: Worker[] = [];
   private closers: (() => Promise<unknown>)[] = [];
   private timers: NodeJS.Timeout[] = [];
+  private elections: LeaderElection[] = [];
   private readonly opts: AppOptions;
 
   private readonly producer: { queue: Queue<InboundJob>; redis: Redis };
@@ -86,7 +90,7 @@ export class App {
       if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
       prisma = createPrisma(config.DATABASE_URL, { max: Math.max(4, config.WORKER_CONCURRENCY + 2) });
     }
-    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
+    const redis = connectRedis(config, { maxRetriesPerRequest: null, lazyConnect: false });
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     const queues = createQueues(redis, config.REDIS_PREFIX, (err) => logger.error({ err }, 'queue error'));
     const metrics = createMetrics(() => queues.counts());
@@ -94,7 +98,7 @@ export class App {
     // Adapters' events go through a connection that fails at once when Redis is away, instead of
     // waiting in ioredis' offline queue: the adapter can then answer or let the platform retry.
     // A retried add is harmless: the job id is the platform event id.
-    const producerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 3000 });
+    const producerRedis = connectRedis(config, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 3000 });
     producerRedis.on('error', () => undefined);
     const producer = new Queue<InboundJob>(INBOUND, { connection: producerRedis, prefix: config.REDIS_PREFIX, defaultJobOptions: INBOUND_JOB_OPTIONS });
     producer.on('error', () => undefined);
@@ -133,10 +137,13 @@ export class App {
       });
     }
     if (this.has('web')) {
-      for (const a of this.adapters.values()) await a.startReceiving(this.submit);
+      for (const a of this.adapters.values()) {
+        if (a.singleton) await this.receiveAsLeader(a);
+        else await a.startReceiving(this.submit);
+      }
     }
     if (this.opts.http ?? this.has('web')) {
-      const routes = [...this.adapters.values()].flatMap((a) => a.routes?.() ?? []);
+      const routes = [...[...this.adapters.values()].flatMap((a) => a.routes?.() ?? []), ...icalRoutes(services)];
       const { server, port } = await startHttpServer({
         port: config.HTTP_PORT,
         routes,
@@ -156,9 +163,30 @@ export class App {
   }
 
   /**
+   * Receives with a singleton adapter (Telegram long polling, Matrix /sync) only while this
+   * process holds the adapter's Redis lease; the other processes keep serving HTTP and stand by.
+   * The first attempt is awaited: a lone process is receiving when {@link start} resolves, and a
+   * receiver that cannot start (a wrong token) fails the start as before.
+   */
+  private async receiveAsLeader(adapter: Adapter): Promise<void> {
+    const { config, logger, redis } = this.services;
+    const election = new LeaderElection({
+      redis,
+      key: `${config.REDIS_PREFIX}:leader:receive-${adapter.platform}`,
+      ttlMs: config.LEADER_LEASE_SECONDS * 1000,
+      name: `${adapter.platform} receiver`,
+      logger,
+      onElected: () => adapter.startReceiving(this.submit),
+      onDeposed: () => adapter.stop(),
+    });
+    this.elections.push(election);
+    await election.start();
+  }
+
+  /**
    * The scheduler role: it only enqueues, with deterministic job ids, so several schedulers
    * never double anything. Outbox sweep every 30 s; reminder reconciliation at start and every
-   * 5 minutes; digests every minute (node-cron).
+   * `RECONCILE_INTERVAL_SECONDS` (5 minutes); digests every minute (node-cron).
    */
   private startScheduler(): void {
     const { services, queues } = this;
@@ -169,7 +197,7 @@ export class App {
       run();
     };
     every(30_000, 'outbox sweep', () => requeuePending(services.prisma, queues, services.clock()));
-    every(5 * 60_000, 'reminder reconciliation', () =>
+    every(config.RECONCILE_INTERVAL_SECONDS * 1000, 'reminder reconciliation', () =>
       reconcileReminders(services, queues, RECONCILE_HORIZON_MS, config.LATE_SUMMARY_HOURS * 3600_000),
     );
     const digests = cron.schedule('* * * * *', () => {
@@ -185,6 +213,9 @@ export class App {
   async stop(graceMs = 8000): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    // Leaders stop receiving, then give their lease back so a standby takes over at once.
+    await Promise.allSettled(this.elections.map((e) => e.stop()));
+    this.elections = [];
     await Promise.allSettled([...this.adapters.values()].map((a) => a.stop()));
     const drain = Promise.allSettled(this.workers.map((w) => w.close()));
     const forced = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());

@@ -14,6 +14,13 @@ const schema = z
     DATABASE_URL: url('postgresql://user@host:5432/db').optional(),
     REDIS_URL: url('redis://host:6379').default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('pilote'),
+    REDIS_SENTINELS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each sentinel must be host:port'))),
+    REDIS_SENTINEL_NAME: z.string().trim().min(1).default('mymaster'),
+    REDIS_SENTINEL_PASSWORD: optionalString,
     PILOTE_ADAPTERS: z
       .string()
       .default('')
@@ -43,6 +50,8 @@ const schema = z
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
     LATE_SUMMARY_HOURS: z.coerce.number().min(0).default(12),
+    RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(1).default(300),
+    LEADER_LEASE_SECONDS: z.coerce.number().min(1).max(600).default(15),
   })
   .superRefine((c, ctx) => {
     const need = (cond: boolean, path: string, message: string) => {

@@ -63,6 +63,8 @@ interface Connection {
 /** The Matrix adapter; see the module comment. */
 export class MatrixAdapter implements Adapter {
   readonly platform = 'matrix' as const;
+  /** One /sync loop per bot account (two would fight over the sync token): receiving is leader-elected. */
+  readonly singleton = true;
   private readonly opts: MatrixAdapterOptions;
   private readonly store: AdapterStore;
   private readonly botMessages = new BotMessages();

@@ -67,6 +67,11 @@ export class TelegramAdapter implements Adapter {
     this.sender = new TelegramSender(this.bot.api, this.presses);
   }
 
+  /** Long polling is one loop per bot (Telegram answers 409 to a second poller); a webhook takes any number of receivers. */
+  get singleton(): boolean {
+    return !this.opts.webhook;
+  }
+
   /** Group and supergroup chat ids are negative; private chats positive. */
   paceMs(to: ChatAddress): number {
     const pacing = this.opts.pacing ?? TELEGRAM_PACING;

@@ -204,8 +204,8 @@ function isMention(ctx: Context, w: string): boolean {
   return w.startsWith('@') || (ctx.event.kind === 'message' && Boolean(ctx.event.mentions?.some((m) => m.text === w)));
 }
 
-/** The commune's council room (if bound and reachable), in the commune's language and zone. */
-async function councilRoom(ctx: Context) {
+/** The commune's council room (if bound and reachable), in the commune's language and zone; `here` if the event came from it. */
+export async function councilRoom(ctx: Context) {
   const room = await ctx.db.roomBinding.findFirst({
     where: { communeId: ctx.actor.communeId, purpose: 'COUNCIL', unreachableAt: null },
     include: { commune: { select: { locale: true, timezone: true } } },
@@ -288,8 +288,8 @@ export async function tellMember(
 // ---------------------------------------------------------------------------------------------
 // Commands.
 
-/** Shows one meeting: when, where, who answered what; RSVP buttons for its attendees. */
-function showMeeting(ctx: Context, m: MeetingView): void {
+/** Shows one meeting: when, where, who answered what; for its attendees, RSVP buttons and (privately) its `.ics` link. */
+async function showMeeting(ctx: Context, m: MeetingView): Promise<void> {
   const t = ctx.t;
   const zone = zoneOf(ctx);
   const lines = [t('meetings.showTitle', { n: m.number, title: m.title }), meetingDetails(t, m, zone, ctx.locale, ctx.now)];
@@ -298,6 +298,10 @@ function showMeeting(ctx: Context, m: MeetingView): void {
   for (const a of m.attendees) lines.push(t('meetings.attendeeLine', { name: a.member.displayName, answer: answerLabel(t, a.rsvp) }));
   const open = m.status === 'SCHEDULED' && meetingEnd(m) > ctx.now;
   const mine = m.attendees.some((a) => a.memberId === ctx.actor.memberId);
+  if (mine && ctx.event.chat.isDirect) {
+    const token = await calendarToken(ctx.db, ctx.actor);
+    lines.push(t('meetings.icsLink', { url: `${publicBase(ctx)}/ical/${token}/${m.number}.ics` }));
+  }
   ctx.reply({ text: lines.join('\n'), ...(open && mine ? { buttons: rsvpButtons(t, m.id) } : {}) });
 }
 

@@ -3,7 +3,6 @@
  * the vote back), see the tally, and close the poll, which turns the best slot into a meeting.
  */
 import type { Context } from '../core/context.js';
-import { dbPlatform } from '../core/context.js';
 import { escapeMarkup } from '../core/format.js';
 import { roomAddress } from '../core/recipients.js';
 import { action, type ButtonDef, type CommandDef } from '../core/router.js';
@@ -11,9 +10,9 @@ import { fold, words } from '../core/text.js';
 import type { Button, OutboundMessage } from '../core/types.js';
 import { COUNCIL_ROLES } from '../domain/meetings.js';
 import { closePoll, createPoll, pollByNumber, pollBySlot, pollResults, POLL_SLOTS, vote, type NewSlot, type PollView } from '../domain/polls.js';
-import { raw, toLocale, translator, type Locale, type Translate } from '../i18n/index.js';
+import { raw, type Locale, type Translate } from '../i18n/index.js';
 import { parseWhen } from '../time/index.js';
-import { announceMeeting, MEETING_DEFAULT_HOUR, meetingWhen, parseDuration, tellMember } from './meetings.js';
+import { announceMeeting, councilRoom, MEETING_DEFAULT_HOUR, meetingWhen, parseDuration, tellMember } from './meetings.js';
 import { pressReply } from './tasks.js';
 import { parseNumber, replyUsage } from './util.js';
 
@@ -67,28 +66,23 @@ async function distribute(ctx: Context, poll: PollView): Promise<void> {
   const zone = zoneOf(ctx);
   ctx.reply(pollMessage(ctx.t, poll, ctx.tr('polls.created', { n: poll.number, title: poll.title }), zone, ctx.locale, ctx.now));
   const by = ctx.member!.displayName;
-  const room = await ctx.db.roomBinding.findFirst({
-    where: { communeId: ctx.actor.communeId, purpose: 'COUNCIL', unreachableAt: null },
-    include: { commune: { select: { locale: true, timezone: true } } },
-    orderBy: { createdAt: 'desc' },
-  });
-  if (room) {
-    const { chat } = ctx.event;
-    if (room.platform === dbPlatform(chat.platform) && room.workspace === chat.workspace && room.chatId === chat.chatId) return;
-    const locale = toLocale(room.commune.locale) ?? ctx.services.config.DEFAULT_LOCALE;
-    const t = translator(locale);
-    ctx.send({
-      to: roomAddress(room),
-      message: pollMessage(t, poll, t('polls.posted', { by, n: poll.number, title: poll.title }), room.commune.timezone, locale, ctx.now),
-      communeId: poll.communeId,
-    });
+  const council = await councilRoom(ctx);
+  if (council) {
+    const { t, locale } = council;
+    if (!council.here) {
+      ctx.send({
+        to: roomAddress(council.room),
+        message: pollMessage(t, poll, t('polls.posted', { by, n: poll.number, title: poll.title }), council.zone, locale, ctx.now),
+        communeId: poll.communeId,
+      });
+    }
     return;
   }
-  const council = await ctx.db.member.findMany({
+  const councillors = await ctx.db.member.findMany({
     where: { communeId: ctx.actor.communeId, erasedAt: null, role: { in: [...COUNCIL_ROLES] }, id: { not: ctx.actor.memberId } },
     select: { id: true },
   });
-  for (const m of council) {
+  for (const m of councillors) {
     await tellMember(ctx, m.id, (t, z, locale) => pollMessage(t, poll, t('polls.posted', { by, n: poll.number, title: poll.title }), z, locale, ctx.now));
   }
 }

@@ -156,6 +156,14 @@ export interface Adapter {
   readonly platform: Platform;
   /** Workspace this adapter instance serves (Slack team / Matrix homeserver); "" otherwise. */
   readonly workspace: string;
+  /**
+   * True when receiving must run in one process at a time (Telegram long polling, Matrix /sync):
+   * the processes that receive then elect a leader through Redis (`src/jobs/leader.ts`), only the
+   * leader calls {@link startReceiving}, and it calls {@link stop} when it loses the lease. Such an
+   * adapter's `stop()` must leave sending working, and `startReceiving` must work again after it
+   * (the lease can be won back). Absent or false (webhooks, Socket Mode): every process receives.
+   */
+  readonly singleton?: boolean;
   /** Starts receiving; events go to `sink`. Not called in worker-only processes. */
   startReceiving(sink: InboundSink): Promise<void>;
   /** Prepares sending (login, auth.test…). Called in every process that delivers. */

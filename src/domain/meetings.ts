@@ -22,13 +22,13 @@ export const MEETING_DURATION = { min: 5, max: 24 * 60, default: 60 } as const;
 /** How far back the iCal feed goes, and how many meetings it holds at most. */
 export const FEED_WINDOW = { pastDays: 60, max: 300 } as const;
 
+// Two relations at most: a third makes Prisma load them concurrently on the transaction's one connection.
 const VIEW = {
-  commune: { select: { timezone: true, name: true } },
   createdBy: { select: { id: true, displayName: true } },
   attendees: { include: { member: { select: { id: true, displayName: true } } }, orderBy: { member: { displayName: 'asc' } } },
 } as const satisfies Prisma.MeetingInclude;
 
-/** A meeting with its commune's zone, its convener and its attendees' answers. */
+/** A meeting with its convener and its attendees' answers. */
 export type MeetingView = Prisma.MeetingGetPayload<{ include: typeof VIEW }>;
 
 /** An answer to a convocation. */
@@ -66,6 +66,11 @@ function checkFields(title: string, startsAt: Date, durationMin: number, place: 
     throw new UserError('E_INVALID', 'meetings.badDuration');
   }
   if (startsAt.getTime() < now.getTime() - 60_000) throw new UserError('E_INVALID', 'meetings.past');
+}
+
+/** The commune's zone, in which its meetings (and their reminders) are kept. */
+async function communeZone(db: Tx, communeId: string): Promise<string> {
+  return (await db.commune.findUniqueOrThrow({ where: { id: communeId }, select: { timezone: true } })).timezone;
 }
 
 /**
@@ -113,7 +118,7 @@ export async function createMeeting(db: Tx, actor: Actor, input: NewMeeting, now
     entityId: created.id,
     after: { ...trace(created), attendees: ids, council: input.attendees === 'council' },
   });
-  const reminderIds = await syncMeetingReminders(db, created, created.commune.timezone, now);
+  const reminderIds = await syncMeetingReminders(db, created, await communeZone(db, actor.communeId), now);
   return { meeting: created, reminderIds };
 }
 
@@ -191,7 +196,7 @@ export async function moveMeeting(db: Tx, actor: Actor, meeting: MeetingView, st
     include: VIEW,
   });
   await audit(db, actor, { action: 'meeting.move', entityType: 'meeting', entityId: meeting.id, before: trace(meeting), after: trace(moved) });
-  const reminderIds = await syncMeetingReminders(db, moved, moved.commune.timezone, now);
+  const reminderIds = await syncMeetingReminders(db, moved, await communeZone(db, moved.communeId), now);
   return { meeting: moved, reminderIds };
 }
 
@@ -204,7 +209,7 @@ export async function cancelMeeting(db: Tx, actor: Actor, meeting: MeetingView, 
     include: VIEW,
   });
   await audit(db, actor, { action: 'meeting.cancel', entityType: 'meeting', entityId: meeting.id, before: trace(meeting), after: trace(cancelled) });
-  const reminderIds = await syncMeetingReminders(db, cancelled, cancelled.commune.timezone, now);
+  const reminderIds = await syncMeetingReminders(db, cancelled, await communeZone(db, cancelled.communeId), now);
   return { meeting: cancelled, reminderIds };
 }
 
@@ -295,18 +300,33 @@ export async function calendarToken(db: Tx, actor: Actor, rotate = false): Promi
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 
+async function memberByToken(db: Tx, token: string) {
+  if (!TOKEN_RE.test(token)) return undefined;
+  const member = await db.member.findUnique({
+    where: { calendarToken: token },
+    select: { id: true, communeId: true, erasedAt: true, role: true, commune: { select: { name: true, timezone: true } } },
+  });
+  return member && !member.erasedAt && can(member.role, 'agenda.read') ? member : undefined;
+}
+
+/** One meeting the token's member attends, as an `.ics`; undefined when there is none such. */
+export async function memberMeetingIcs(db: Tx, token: string, number: number): Promise<string | undefined> {
+  const member = await memberByToken(db, token);
+  if (!member) return undefined;
+  const meeting = await db.meeting.findFirst({
+    where: { communeId: member.communeId, number, attendees: { some: { memberId: member.id } } },
+  });
+  return meeting ? meetingIcs(meeting, member.commune.timezone, `Pilote — ${member.commune.name}`) : undefined;
+}
+
 /**
  * A member's feed by token: their meetings from {@link FEED_WINDOW}.pastDays ago on (cancelled
  * ones too, so calendars drop them), at most {@link FEED_WINDOW}.max. Undefined for an unknown
  * token. Two queries whatever the token.
  */
 export async function calendarFeed(db: Tx, token: string, now: Date): Promise<string | undefined> {
-  if (!TOKEN_RE.test(token)) return undefined;
-  const member = await db.member.findUnique({
-    where: { calendarToken: token },
-    select: { id: true, erasedAt: true, role: true, commune: { select: { name: true, timezone: true } } },
-  });
-  if (!member || member.erasedAt || !can(member.role, 'agenda.read')) return undefined;
+  const member = await memberByToken(db, token);
+  if (!member) return undefined;
   const since = new Date(now.getTime() - FEED_WINDOW.pastDays * 24 * 3600_000);
   const meetings = await db.meeting.findMany({
     where: { startsAt: { gte: since }, attendees: { some: { memberId: member.id } } },

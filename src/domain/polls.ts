@@ -14,10 +14,10 @@ import { assertCan, type Actor } from './permissions.js';
 export const POLL_SLOTS = { min: 2, max: 6 } as const;
 
 const VIEW = {
-  author: { select: { id: true, displayName: true } },
+  author: { select: { id: true, displayName: true, erasedAt: true } },
   slots: {
     orderBy: { position: 'asc' },
-    include: { votes: { include: { member: { select: { id: true, displayName: true } } }, orderBy: { votedAt: 'asc' } } },
+    include: { votes: { include: { member: { select: { id: true, displayName: true, erasedAt: true } } }, orderBy: { votedAt: 'asc' } } },
   },
 } as const satisfies Prisma.DatePollInclude;
 
@@ -141,7 +141,7 @@ export function tally(poll: PollView): Tally {
   const voters = new Map<string, { id: string; displayName: string }>();
   const slots = poll.slots.map((s) => {
     const names = (answer: string) => s.votes.filter((v) => v.answer === answer).map((v) => v.member.displayName);
-    for (const v of s.votes) voters.set(v.member.id, v.member);
+    for (const v of s.votes) if (!v.member.erasedAt) voters.set(v.member.id, { id: v.member.id, displayName: v.member.displayName });
     return { id: s.id, position: s.position, startsAt: s.startsAt, label: s.label, yes: names('YES'), maybe: names('MAYBE'), no: names('NO') };
   });
   let best: SlotTally | undefined;
@@ -186,7 +186,8 @@ export async function closePoll(
   if (!t.best) throw new UserError('E_STATE', 'polls.noYes', { n: poll.number });
   const best = t.best;
   const slot = poll.slots.find((s) => s.id === best.id)!;
-  const accepted = slot.votes.filter((v) => v.answer === 'YES').map((v) => v.memberId);
+  // Members who asked to be forgotten since they voted are not convened.
+  const accepted = slot.votes.filter((v) => v.answer === 'YES' && !v.member.erasedAt).map((v) => v.memberId);
   const created = await createMeeting(
     db,
     actor,
@@ -195,7 +196,7 @@ export async function closePoll(
       startsAt: best.startsAt,
       ...(meeting.durationMin !== undefined ? { durationMin: meeting.durationMin } : {}),
       place: meeting.place ?? null,
-      attendees: [...new Set([poll.authorId, ...t.voters.map((v) => v.id)])],
+      attendees: [...new Set([...(poll.author.erasedAt ? [] : [poll.authorId]), ...t.voters.map((v) => v.id)])],
       accepted,
     },
     now,

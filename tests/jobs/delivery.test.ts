@@ -105,8 +105,11 @@ describe('delivery worker', () => {
     const id = await post('par un autre chemin', { memberId: h.demo.members.adjoint });
     await until('failed on telegram', async () => (await row(id)).status === 'FAILED');
     await until('sent on the console', async () => h.transcript().includes('par un autre chemin'));
-    const moved = await h.prisma.outboxMessage.findFirstOrThrow({ where: { platform: 'CONSOLE', memberId: h.demo.members.adjoint }, orderBy: { id: 'desc' } });
-    expect(moved.status).toBe('SENT');
+    // The row is marked right after the platform accepted it: wait for that too.
+    const moved = await until('console row sent', () =>
+      h.prisma.outboxMessage.findFirst({ where: { platform: 'CONSOLE', memberId: h.demo.members.adjoint, status: 'SENT' }, orderBy: { id: 'desc' } }),
+    );
+    expect((moved.payload as { text: string }).text).toBe('par un autre chemin');
     await h.prisma.chatIdentity.update({ where: { id: paulIdentity }, data: { unreachableAt: null } });
   });
 

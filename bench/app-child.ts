@@ -1,0 +1,147 @@
+/**
+ * The process under load: one Pilote `all` process (workers, scheduler, HTTP server) built with
+ * `App` as `pilote start --role all` builds it, with the no-op adapter instead of a platform.
+ * It plays the adapter too: synthetic `tache …` events from the bench members go through
+ * `app.submit` (the inbound queue) and the no-op adapter notes when each reply arrives; it
+ * samples its own RSS. The bench drives it over IPC (see bench/lib/child.ts).
+ *
+ * Environment: BENCH_ENV, a JSON object of Pilote configuration variables.
+ */
+import { App } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { InboundEvent, OutboundMessage } from '../src/core/types.js';
+import { reconcileReminders } from '../src/jobs/reminders.js';
+import { serve } from './lib/child.js';
+import { benchMember } from './lib/seed.js';
+import { nowMs, percentile, sleep } from './lib/stats.js';
+import { NoopAdapter } from './noop-adapter.js';
+import { steady } from './scenarios/baselines.js';
+
+/** Deliveries the bench waits for: marker tag → (index → delivery time). */
+const waiting = new Map<string, Map<number, number>>();
+const MARKER = /\b(cmd|br)-(\d+)-(\d+)\b/;
+
+function onDelivered(message: OutboundMessage, at: number): void {
+  const m = MARKER.exec(message.text);
+  if (!m) return;
+  const seen = waiting.get(`${m[1]}-${m[2]}`);
+  if (seen && !seen.has(Number(m[3]))) seen.set(Number(m[3]), at);
+}
+
+const config = loadConfig(JSON.parse(process.env.BENCH_ENV ?? '{}') as Record<string, string>);
+const adapter = new NoopAdapter((_to, message, at) => onDelivered(message, at));
+const app = App.create({ config, role: 'all', adapters: [adapter], http: true });
+await app.start();
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+await sleep(500);
+const idleRss = process.memoryUsage().rss;
+
+/** The i-th synthetic command of run `tag`: a task creation by one of the members, in their direct chat. */
+function commandEvent(tag: number, i: number, communes: number): InboundEvent {
+  const c = 1 + (i % communes);
+  const k = 1 + (Math.floor(i / communes) % 5);
+  const { userId, chatId } = benchMember(c, k);
+  return {
+    kind: 'message',
+    id: `bench-${tag}-${i}`,
+    chat: { platform: 'console', workspace: '', chatId, isDirect: true },
+    sender: { userId },
+    at: new Date().toISOString(),
+    text: `tache Réparer le lampadaire cmd-${tag}-${i} pour vendredi 17h`,
+    addressed: true,
+  };
+}
+
+/** Resolves once `count` deliveries of `key` arrived, or after `timeoutMs`; returns them. */
+async function deliveries(key: string, count: number, timeoutMs: number): Promise<Map<number, number>> {
+  const seen = waiting.get(key)!;
+  const deadline = Date.now() + timeoutMs;
+  while (seen.size < count && Date.now() < deadline) await sleep(20);
+  waiting.delete(key);
+  return seen;
+}
+
+serve({
+  /** As many commands as the pipeline takes: `n` submitted by 64 concurrent callers. */
+  async burst({ tag, n, communes }: { tag: number; n: number; communes: number }) {
+    waiting.set(`cmd-${tag}`, new Map());
+    const started = nowMs();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < n) await app.submit(commandEvent(tag, next++, communes));
+      }),
+    );
+    const submittedMs = nowMs() - started;
+    const seen = await deliveries(`cmd-${tag}`, n, 120_000);
+    const last = Math.max(...seen.values());
+    return { delivered: seen.size, perSecond: (seen.size / (last - started)) * 1000, submittedMs };
+  },
+
+  /** Commands at a steady `rate` for `seconds`: latency from submit to delivery. */
+  async steady({ tag, rate, seconds, communes }: { tag: number; rate: number; seconds: number; communes: number }) {
+    waiting.set(`cmd-${tag}`, new Map());
+    const total = Math.round(rate * seconds);
+    const submittedAt: number[] = [];
+    await steady(rate, total, (i) => {
+      submittedAt[i] = nowMs();
+      app.submit(commandEvent(tag, i, communes)).catch(() => undefined);
+    });
+    const seen = await deliveries(`cmd-${tag}`, total, 60_000);
+    const latencies = [...seen].map(([i, at]) => at - submittedAt[i]!);
+    return { delivered: seen.size, total, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  },
+
+  /**
+   * Schedules the seeded reminders of run `tag` (`reconcileReminders`, as the scheduler does)
+   * and waits for their delivery: lateness against each one's due time. Waits until all are
+   * delivered, or `deadlineMs` after the last due time, or — when the rate so far cannot
+   * deliver them all by then — `giveUpMs` after it, projecting the time at that rate.
+   */
+  async reminders(a: { tag: number; count: number; at0: number; spacingMs: number; deadlineMs: number; giveUpMs: number }) {
+    const seen = new Map<number, number>();
+    waiting.set(`br-${a.tag}`, seen);
+    const t0 = nowMs();
+    const { scheduled } = await reconcileReminders(app.services, app.queues, 6 * 3600_000, config.LATE_SUMMARY_HOURS * 3600_000);
+    const scheduledAt = nowMs();
+    const lastDue = a.at0 + (a.count - 1) * a.spacingMs;
+    // Time after the last due time at which all would be delivered, at the rate seen so far.
+    const projection = () => (seen.size ? (a.count / seen.size) * (nowMs() - a.at0) - (lastDue - a.at0) : Number.POSITIVE_INFINITY);
+    for (;;) {
+      await sleep(50);
+      const since = nowMs() - lastDue;
+      if (seen.size === a.count || since >= a.deadlineMs) break;
+      if (since >= a.giveUpMs && projection() > a.deadlineMs * 1.5) break;
+    }
+    waiting.delete(`br-${a.tag}`);
+    const end = nowMs();
+    const projected = projection();
+    // Reminders not delivered yet count as late as they are now (a lower bound).
+    const lateness = Array.from({ length: a.count }, (_, i) => Math.max(0, (seen.get(i) ?? end) - (a.at0 + i * a.spacingMs)));
+    return {
+      scheduled,
+      reconcileMs: scheduledAt - t0,
+      scheduledBeforeDue: scheduledAt <= a.at0,
+      delivered: seen.size,
+      allDeliveredAfterMs: seen.size === a.count ? Math.max(...seen.values()) - lastDue : Number.isFinite(projected) ? projected : null,
+      projected: seen.size < a.count,
+      p50: percentile(lateness, 50),
+      p99: percentile(lateness, 99),
+    };
+  },
+
+  /** Peak RSS since the last reset (sampled every 50 ms), the current one, and the one at start. */
+  memory({ reset }: { reset?: boolean } = {}) {
+    const current = process.memoryUsage().rss;
+    const out = { peak: Math.max(peakRss, current), current, idle: idleRss };
+    if (reset) peakRss = current;
+    return out;
+  },
+
+  async stop() {
+    clearInterval(sampler);
+    await app.stop(5000);
+  },
+});

@@ -1,0 +1,2 @@
+import { applyMigrations } from '../../src/db/migrate.js';
+await applyMigrations(process.env.DB!);

@@ -1,0 +1,11 @@
+const r0 = process.memoryUsage();
+const { App } = await import('../../src/app.js');
+const r1 = process.memoryUsage();
+const { createPrisma } = await import('../../src/db/client.js');
+const p = createPrisma('postgresql://postgres@127.0.0.1:5432/postgres');
+await p.$queryRaw`SELECT 1`;
+const r2 = process.memoryUsage();
+const mb = (m: NodeJS.MemoryUsage) => `rss ${(m.rss/1e6).toFixed(0)} heap ${(m.heapUsed/1e6).toFixed(0)} ext ${(m.external/1e6).toFixed(0)} ab ${(m.arrayBuffers/1e6).toFixed(0)}`;
+console.log('start', mb(r0)); console.log('app imported', mb(r1)); console.log('prisma query', mb(r2));
+void App;
+process.exit(0);
