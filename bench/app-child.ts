@@ -2,11 +2,13 @@
  * The process under load: one Pilote `all` process (workers, scheduler, HTTP server) built with
  * `App` as `pilote start --role all` builds it, with the no-op adapter instead of a platform.
  * It plays the adapter too: synthetic `tache …` events from the bench members go through
- * `app.submit` (the inbound queue) and the no-op adapter notes when each reply arrives; it
- * samples its own RSS. The bench drives it over IPC (see bench/lib/child.ts).
+ * `app.submit` (the inbound queue) and the no-op adapter notes when each reply arrives. It
+ * samples its own memory, and counts its CPU time and SQL statements so that the bench can
+ * say what one command or one reminder costs. The bench drives it over IPC (bench/lib/child.ts).
  *
  * Environment: BENCH_ENV, a JSON object of Pilote configuration variables.
  */
+import pg from 'pg';
 import { App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { InboundEvent, OutboundMessage } from '../src/core/types.js';
@@ -16,6 +18,14 @@ import { benchMember } from './lib/seed.js';
 import { nowMs, percentile, sleep } from './lib/stats.js';
 import { NoopAdapter } from './noop-adapter.js';
 import { steady } from './scenarios/baselines.js';
+
+// Every SQL statement goes through pg.Client#query (Prisma's adapter included): count them.
+let statements = 0;
+const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+(pg.Client.prototype as unknown as { query: typeof query }).query = function (this: pg.Client, ...args: unknown[]) {
+  statements++;
+  return query.apply(this, args);
+};
 
 /** Deliveries the bench waits for: marker tag → (index → delivery time). */
 const waiting = new Map<string, Map<number, number>>();
@@ -33,10 +43,24 @@ const adapter = new NoopAdapter((_to, message, at) => onDelivered(message, at));
 const app = App.create({ config, role: 'all', adapters: [adapter], http: true });
 await app.start();
 
-let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+const MB = 1024 * 1024;
+let peak = { rss: 0, heapUsed: 0, heapTotal: 0 };
+const sample = () => {
+  const m = process.memoryUsage();
+  peak = { rss: Math.max(peak.rss, m.rss), heapUsed: Math.max(peak.heapUsed, m.heapUsed), heapTotal: Math.max(peak.heapTotal, m.heapTotal) };
+};
+const sampler = setInterval(sample, 50);
 await sleep(500);
 const idleRss = process.memoryUsage().rss;
+
+/** Runs `fn`, returning its result with the CPU milliseconds and SQL statements it took. */
+async function costed<T>(fn: () => Promise<T>): Promise<T & { cpuMs: number; statements: number }> {
+  const cpu0 = process.cpuUsage();
+  const s0 = statements;
+  const out = await fn();
+  const cpu = process.cpuUsage(cpu0);
+  return { ...out, cpuMs: (cpu.user + cpu.system) / 1000, statements: statements - s0 };
+}
 
 /** The i-th synthetic command of run `tag`: a task creation by one of the members, in their direct chat. */
 function commandEvent(tag: number, i: number, communes: number): InboundEvent {
@@ -65,20 +89,20 @@ async function deliveries(key: string, count: number, timeoutMs: number): Promis
 
 serve({
   /** As many commands as the pipeline takes: `n` submitted by 64 concurrent callers. */
-  async burst({ tag, n, communes }: { tag: number; n: number; communes: number }) {
-    waiting.set(`cmd-${tag}`, new Map());
-    const started = nowMs();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (next < n) await app.submit(commandEvent(tag, next++, communes));
-      }),
-    );
-    const submittedMs = nowMs() - started;
-    const seen = await deliveries(`cmd-${tag}`, n, 120_000);
-    const last = Math.max(...seen.values());
-    return { delivered: seen.size, perSecond: (seen.size / (last - started)) * 1000, submittedMs };
-  },
+  burst: ({ tag, n, communes }: { tag: number; n: number; communes: number }) =>
+    costed(async () => {
+      waiting.set(`cmd-${tag}`, new Map());
+      const started = nowMs();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < n) await app.submit(commandEvent(tag, next++, communes));
+        }),
+      );
+      const seen = await deliveries(`cmd-${tag}`, n, 120_000);
+      const last = Math.max(...seen.values());
+      return { delivered: seen.size, perSecond: (seen.size / (last - started)) * 1000 };
+    }),
 
   /** Commands at a steady `rate` for `seconds`: latency from submit to delivery. */
   async steady({ tag, rate, seconds, communes }: { tag: number; rate: number; seconds: number; communes: number }) {
@@ -100,43 +124,43 @@ serve({
    * delivered, or `deadlineMs` after the last due time, or — when the rate so far cannot
    * deliver them all by then — `giveUpMs` after it, projecting the time at that rate.
    */
-  async reminders(a: { tag: number; count: number; at0: number; spacingMs: number; deadlineMs: number; giveUpMs: number }) {
-    const seen = new Map<number, number>();
-    waiting.set(`br-${a.tag}`, seen);
-    const t0 = nowMs();
-    const { scheduled } = await reconcileReminders(app.services, app.queues, 6 * 3600_000, config.LATE_SUMMARY_HOURS * 3600_000);
-    const scheduledAt = nowMs();
-    const lastDue = a.at0 + (a.count - 1) * a.spacingMs;
-    // Time after the last due time at which all would be delivered, at the rate seen so far.
-    const projection = () => (seen.size ? (a.count / seen.size) * (nowMs() - a.at0) - (lastDue - a.at0) : Number.POSITIVE_INFINITY);
-    for (;;) {
-      await sleep(50);
-      const since = nowMs() - lastDue;
-      if (seen.size === a.count || since >= a.deadlineMs) break;
-      if (since >= a.giveUpMs && projection() > a.deadlineMs * 1.5) break;
-    }
-    waiting.delete(`br-${a.tag}`);
-    const end = nowMs();
-    const projected = projection();
-    // Reminders not delivered yet count as late as they are now (a lower bound).
-    const lateness = Array.from({ length: a.count }, (_, i) => Math.max(0, (seen.get(i) ?? end) - (a.at0 + i * a.spacingMs)));
-    return {
-      scheduled,
-      reconcileMs: scheduledAt - t0,
-      scheduledBeforeDue: scheduledAt <= a.at0,
-      delivered: seen.size,
-      allDeliveredAfterMs: seen.size === a.count ? Math.max(...seen.values()) - lastDue : Number.isFinite(projected) ? projected : null,
-      projected: seen.size < a.count,
-      p50: percentile(lateness, 50),
-      p99: percentile(lateness, 99),
-    };
-  },
+  reminders: (a: { tag: number; count: number; at0: number; spacingMs: number; deadlineMs: number; giveUpMs: number }) =>
+    costed(async () => {
+      const seen = new Map<number, number>();
+      waiting.set(`br-${a.tag}`, seen);
+      const t0 = nowMs();
+      await reconcileReminders(app.services, app.queues, 6 * 3600_000, config.LATE_SUMMARY_HOURS * 3600_000);
+      const scheduledAt = nowMs();
+      const lastDue = a.at0 + (a.count - 1) * a.spacingMs;
+      // Time after the last due time at which all would be delivered, at the rate seen so far.
+      const projection = () => (seen.size ? (a.count / seen.size) * (nowMs() - a.at0) - (lastDue - a.at0) : Number.POSITIVE_INFINITY);
+      for (;;) {
+        await sleep(50);
+        const since = nowMs() - lastDue;
+        if (seen.size === a.count || since >= a.deadlineMs) break;
+        if (since >= a.giveUpMs && projection() > a.deadlineMs * 1.5) break;
+      }
+      waiting.delete(`br-${a.tag}`);
+      const end = nowMs();
+      const projected = projection();
+      // Reminders not delivered yet count as late as they are now (a lower bound).
+      const lateness = Array.from({ length: a.count }, (_, i) => Math.max(0, (seen.get(i) ?? end) - (a.at0 + i * a.spacingMs)));
+      return {
+        reconcileMs: scheduledAt - t0,
+        scheduledBeforeDue: scheduledAt <= a.at0,
+        delivered: seen.size,
+        allDeliveredAfterMs: seen.size === a.count ? Math.max(...seen.values()) - lastDue : Number.isFinite(projected) ? projected : null,
+        projected: seen.size < a.count,
+        p50: percentile(lateness, 50),
+        p99: percentile(lateness, 99),
+      };
+    }),
 
-  /** Peak RSS since the last reset (sampled every 50 ms), the current one, and the one at start. */
+  /** Peak memory since the last reset (sampled every 50 ms, in MB), and the RSS at start. */
   memory({ reset }: { reset?: boolean } = {}) {
-    const current = process.memoryUsage().rss;
-    const out = { peak: Math.max(peakRss, current), current, idle: idleRss };
-    if (reset) peakRss = current;
+    sample();
+    const out = { rss: peak.rss / MB, heapUsed: peak.heapUsed / MB, heapTotal: peak.heapTotal / MB, idleRss: idleRss / MB };
+    if (reset) peak = { rss: 0, heapUsed: 0, heapTotal: 0 };
     return out;
   },
 

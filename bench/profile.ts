@@ -16,6 +16,7 @@ interface Profile {
   samples: number[];
 }
 
+process.stdout.on('error', () => process.exit(0)); // piped into head
 const [file, n = '25'] = process.argv.slice(2);
 if (!file) {
   process.stderr.write('usage: tsx bench/profile.ts <file.cpuprofile> [n]\n');

@@ -31,14 +31,14 @@ const RUNS = 3;
 /** Sizes of each scenario, full and quick. */
 const SIZE = quick
   ? {
-      communes: 200, tasksPerCommune: 500, meetingsPerCommune: 50, pgSeconds: 1.5, addSingle: 2000, addBulk: 10_000, process: 3000,
-      hopSeconds: 3, delayedSeconds: 3, httpSeconds: 2, commandBurst: 400, commandSeconds: 3, reminderBurst: 10_000, reminderLeadMs: 5000,
-      reminderSteadySeconds: 3, dashboardQueries: 200,
+      communes: 200, tasksPerCommune: 500, meetingsPerCommune: 50, pgSeconds: 1, addSingle: 1500, addBulk: 10_000, process: 1500,
+      hopSeconds: 1.5, delayedSeconds: 1.5, httpSeconds: 1.5, commandBurst: 400, commandSeconds: 2, reminderBurst: 10_000, reminderLeadMs: 2500,
+      reminderSteadySeconds: 2, reminderSteadyDeadlineMs: 5000, dashboardQueries: 200,
     }
   : {
       communes: 1000, tasksPerCommune: 1000, meetingsPerCommune: 50, pgSeconds: 3, addSingle: 5000, addBulk: 30_000, process: 10_000,
-      hopSeconds: 6, delayedSeconds: 5, httpSeconds: 4, commandBurst: 2000, commandSeconds: 5, reminderBurst: 100_000, reminderLeadMs: 20_000,
-      reminderSteadySeconds: 6, dashboardQueries: 500,
+      hopSeconds: 5, delayedSeconds: 5, httpSeconds: 4, commandBurst: 2000, commandSeconds: 5, reminderBurst: 100_000, reminderLeadMs: 20_000,
+      reminderSteadySeconds: 6, reminderSteadyDeadlineMs: 10_000, dashboardQueries: 500,
     };
 
 const fig = (label: string, unit: string, value: Spread): Figure => ({ label, unit, value });
@@ -103,7 +103,7 @@ async function appScenarios(b: Bench): Promise<void> {
   }
   if (want('reminders')) {
     log('reminders');
-    const sizes = { runs: RUNS, burst: SIZE.reminderBurst, leadMs: SIZE.reminderLeadMs, steadyRate: 1000, steadySeconds: SIZE.reminderSteadySeconds, communes: SIZE.communes };
+    const sizes = { runs: RUNS, burst: SIZE.reminderBurst, leadMs: SIZE.reminderLeadMs, steadyRate: 1000, steadySeconds: SIZE.reminderSteadySeconds, steadyDeadlineMs: SIZE.reminderSteadyDeadlineMs, communes: SIZE.communes };
     const rig = { startApp, db: b.db, redisUrl: env.redisUrl, prefix: env.prefix };
     b.rows.push(...(await reminderRows(rig, sizes, { pgTime: b.base.get('pgTime'), delayedP50: b.base.get('delayedP50'), delayedP99: b.base.get('delayedP99') }, b.notes)));
   }

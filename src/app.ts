@@ -88,7 +88,8 @@ export class App {
     let prisma = opts.prisma;
     if (!prisma) {
       if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
-      prisma = createPrisma(config.DATABASE_URL, { max: Math.max(4, config.WORKER_CONCURRENCY + 2) });
+      // Inbound, outbound and reminder workers each run WORKER_CONCURRENCY jobs that hold a connection.
+      prisma = createPrisma(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 4 });
     }
     const redis = connectRedis(config, { maxRetriesPerRequest: null, lazyConnect: false });
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
@@ -186,7 +187,7 @@ export class App {
   /**
    * The scheduler role: it only enqueues, with deterministic job ids, so several schedulers
    * never double anything. Outbox sweep every 30 s; reminder reconciliation at start and every
-   * `RECONCILE_INTERVAL_SECONDS` (5 minutes); digests every minute (node-cron).
+   * `RECONCILE_INTERVAL_SECONDS` (5 minutes); digests at start and every minute (node-cron).
    */
   private startScheduler(): void {
     const { services, queues } = this;
@@ -200,10 +201,13 @@ export class App {
     every(config.RECONCILE_INTERVAL_SECONDS * 1000, 'reminder reconciliation', () =>
       reconcileReminders(services, queues, RECONCILE_HORIZON_MS, config.LATE_SUMMARY_HOURS * 3600_000),
     );
-    const digests = cron.schedule('* * * * *', () => {
+    const scheduleDigests = () => {
       enqueueDueDigests(services, queues, services.clock()).catch((err) => logger.warn({ err }, 'digest scheduling failed'));
-    });
+    };
+    const digests = cron.schedule('* * * * *', scheduleDigests);
     this.closers.push(async () => digests.stop());
+    // At start too: a digest due while no scheduler ran goes out now, not at the next minute.
+    scheduleDigests();
   }
 
   /**

@@ -143,7 +143,7 @@ export async function bareDelayedLateness(redisUrl: string, connection: Redis, p
   const name = `bare-delay-${Date.now()}`;
   const q = new Queue(name, { connection, prefix, defaultJobOptions: { removeOnComplete: true } });
   const total = Math.round(rate * seconds);
-  const t0 = Date.now() + 3000;
+  const t0 = Date.now() + 1500;
   const spacing = 1000 / rate;
   for (let i = 0; i < total; i += 1000) {
     await q.addBulk(

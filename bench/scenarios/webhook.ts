@@ -32,6 +32,8 @@ const UPDATE = JSON.stringify({
 
 /** The two servers under load, started once for all runs. */
 export interface WebhookRig {
+  /** The `web` process under load. */
+  app: App;
   /** Loads the bare server, then the webhook, for `seconds` each. */
   run(load: Child, run: number, seconds: number, connections: number): Promise<{ bare: LoadResult; hook: LoadResult; queued: number }>;
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startWebhookRig(env: BenchEnv): Promise<WebhookRig> {
     firstId: (run + 1) * 10_000_000,
   });
   return {
+    app,
     async run(load, run, seconds, connections) {
       const bareResult = await load.call<LoadResult>('run', spec(barePort, PATH, run, seconds, connections));
       const hook = await load.call<LoadResult>('run', spec(app.httpPort!, PATH, run, seconds, connections));

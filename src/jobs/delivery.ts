@@ -8,9 +8,12 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Services } from '../core/context.js';
 import { DeliveryError } from '../core/errors.js';
 import { buttonKeys, type Adapter, type OutboundMessage, type Platform, type SentAction } from '../core/types.js';
+import type { PrismaClient } from '../db/client.js';
 import type { Platform as DbPlatform } from '../generated/prisma/enums.js';
 import type { Metrics } from '../metrics.js';
 import { memberRecipient, toMember } from '../core/recipients.js';
+import { batcher } from './batch.js';
+import { isTransient } from './inbound.js';
 import { enqueueOutbox, writeOutbox } from './outbox.js';
 import { reserveSlot } from './pacing.js';
 import { OUTBOUND_JOB_OPTIONS, type OutboundJob, type Queues } from './queues.js';
@@ -26,10 +29,26 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
   const fail = async (id: bigint, error: string) => {
     await prisma.outboxMessage.update({ where: { id }, data: { status: 'FAILED', lastError: error.slice(0, 500) } });
   };
+  // Deliveries running at the same time read their rows and record their success together:
+  // one query for many messages instead of one each (docs/performance.md).
+  const loadRow = batcher({ max: 64, lingerMs: 1, parallel: 2 }, async (ids: bigint[]) => {
+    const rows = new Map((await prisma.outboxMessage.findMany({ where: { id: { in: ids } } })).map((r) => [r.id, r]));
+    return ids.map((id) => rows.get(id));
+  });
+  const recordSent = batcher({ max: 64, lingerMs: 1, parallel: 2 }, async (items: Sent[]): Promise<(Error | undefined)[]> => {
+    try {
+      await recordSentMany(prisma, items, services.clock());
+      return items.map(() => undefined);
+    } catch (err) {
+      if (items.length === 1) return [err instanceof Error ? err : new Error(String(err))];
+      // One bad row must not fail the others: each is recorded alone.
+      return Promise.all(items.map((item) => recordSentMany(prisma, [item], services.clock()).then(() => undefined, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+    }
+  });
 
   return async (job: Job<OutboundJob>, token?: string): Promise<string> => {
     const id = BigInt(job.data.outboxId);
-    const row = await prisma.outboxMessage.findUnique({ where: { id } });
+    const row = await loadRow(id);
     if (!row || row.status !== 'PENDING') return 'skipped';
     const platform = row.platform.toLowerCase() as Platform;
     const adapter = adapters.get(platform);
@@ -52,19 +71,10 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
       const sent = await adapter.send(to, message);
       const keys = buttonKeys(message.buttons);
       const actions: SentAction[] = (message.buttons?.flat() ?? []).map((b, i) => ({ action: b.action, key: keys[i]! }));
-      await prisma.$transaction(async (db) => {
-        await db.outboxMessage.update({
-          where: { id },
-          data: { status: 'SENT', sentAt: services.clock(), platformMessageId: sent.messageId, attempts: { increment: 1 } },
-        });
-        if (actions.length > 0) {
-          const key = { platform: row.platform, workspace: row.workspace, chatId: row.chatId, messageId: sent.messageId };
-          await db.sentMessage.upsert({
-            where: { platform_workspace_chatId_messageId: key },
-            create: { ...key, outboxId: id, actions: actions as object[] },
-            update: { actions: actions as object[], outboxId: id },
-          });
-        }
+      // The message is out: a database hiccup from here on is retried in place, never by sending again.
+      await afterSend(async () => {
+        const err = await recordSent({ id, messageId: sent.messageId, actions });
+        if (err) throw err;
       });
       metrics.deliveries.inc({ platform, result: 'sent' });
       metrics.deliveryLatency.observe({ platform }, (Date.now() - row.createdAt.getTime()) / 1000);
@@ -140,6 +150,54 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
       await prisma.chatIdentity.updateMany({ where: { id: identityId }, data: { unreachableAt: now } });
     } else {
       await prisma.roomBinding.updateMany({ where: { platform, workspace, chatId }, data: { unreachableAt: now } });
+    }
+  }
+}
+
+/** A message the platform took: its outbox row, the platform's id, the actions of its buttons. */
+interface Sent {
+  id: bigint;
+  messageId: string;
+  actions: SentAction[];
+}
+
+/**
+ * Marks outbox rows SENT and records the buttons of those that had some (for later presses),
+ * in one statement, atomic without a transaction. Where two rows of the batch edit the same
+ * platform message, the later row's buttons are kept, as two deliveries in turn would.
+ */
+async function recordSentMany(prisma: PrismaClient, items: Sent[], at: Date): Promise<void> {
+  const ids = items.map((i) => i.id.toString());
+  const messageIds = items.map((i) => i.messageId);
+  const actions = items.map((i) => (i.actions.length > 0 ? JSON.stringify(i.actions) : null));
+  await prisma.$executeRaw`
+    WITH v AS (
+      SELECT * FROM unnest(${ids}::bigint[], ${messageIds}::text[], ${actions}::jsonb[]) AS v("id", "messageId", "actions")
+    ), sent AS (
+      UPDATE "OutboxMessage" AS o
+      SET "status" = 'SENT', "sentAt" = ${at}, "platformMessageId" = v."messageId", "attempts" = o."attempts" + 1
+      FROM v WHERE o."id" = v."id"
+      RETURNING o."id", o."platform", o."workspace", o."chatId", v."messageId", v."actions"
+    )
+    INSERT INTO "SentMessage" ("id", "platform", "workspace", "chatId", "messageId", "outboxId", "actions")
+    SELECT DISTINCT ON ("platform", "workspace", "chatId", "messageId")
+      gen_random_uuid()::text, "platform", "workspace", "chatId", "messageId", "id", "actions"
+    FROM sent WHERE "actions" IS NOT NULL
+    ORDER BY "platform", "workspace", "chatId", "messageId", "id" DESC
+    ON CONFLICT ("platform", "workspace", "chatId", "messageId") DO UPDATE SET "actions" = EXCLUDED."actions", "outboxId" = EXCLUDED."outboxId"`;
+}
+
+/**
+ * Runs the bookkeeping of a message already sent, retrying transient database failures (a
+ * busy pool, a restarting server) for about 15 s: failing the job would send the message again.
+ */
+async function afterSend<T>(record: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await record();
+    } catch (err) {
+      if (attempt >= 5 || !isTransient(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (attempt - 1)));
     }
   }
 }

@@ -9,10 +9,11 @@ import type { Job } from 'bullmq';
 import type { Outgoing, Services } from '../core/context.js';
 import { memberRecipient, roomAddress, toMember } from '../core/recipients.js';
 import type { PrismaClient, Tx } from '../db/client.js';
-import { advanceReminder } from '../domain/reminders.js';
+import { advanceReminder, nextFiring } from '../domain/reminders.js';
 import type { Reminder } from '../generated/prisma/client.js';
 import { toLocale, translator, type Locale } from '../i18n/index.js';
 import { renderReminder, renderMissedSummary } from '../commands/reminders.js';
+import { batcher } from './batch.js';
 import { enqueueOutbox, writeOutbox } from './outbox.js';
 import type { Queues, ReminderJob } from './queues.js';
 
@@ -123,37 +124,104 @@ async function recipientOf(db: Tx, r: Reminder, fallback: Locale): Promise<Targe
   return undefined;
 }
 
-/** Builds the `reminders` processor: fire, advance, deliver, schedule the next occurrence. */
-export function reminderProcessor(services: Services, queues: Queues) {
-  const { prisma, config } = services;
+/** The longest a firing waits for others to share its transaction (ms). */
+const BATCH_LINGER_MS = 2;
+
+/**
+ * Builds the `reminders` processor: fire, advance, deliver, schedule the next occurrence.
+ * Jobs that run at the same time fire together, up to `batchSize` in one transaction and
+ * `parallel` transactions at once: when 100,000 reminders fall due in one minute, that is what
+ * keeps up (docs/performance.md). The worker's concurrency should be `batchSize × parallel`.
+ */
+export function reminderProcessor(services: Services, queues: Queues, batchSize = 8, parallel = 1) {
+  const fire = batcher({ max: batchSize, lingerMs: BATCH_LINGER_MS, parallel }, async (jobs: ReminderJob[]): Promise<(string | Error)[]> => {
+    try {
+      return await fireReminders(services, queues, jobs);
+    } catch (err) {
+      if (jobs.length === 1) return [err instanceof Error ? err : new Error(String(err))];
+      // One bad reminder must not hold up the others: each fires alone, and only its job fails.
+      const out: (string | Error)[] = [];
+      for (const job of jobs) out.push(await fireReminders(services, queues, [job]).then(([r]) => r!, (e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      return out;
+    }
+  });
   return async (job: Job<ReminderJob>): Promise<string> => {
-    const { reminderId, at } = job.data;
-    const result = await prisma.$transaction(async (db) => {
-      await db.$queryRaw`SELECT 1 FROM "Reminder" WHERE "id" = ${reminderId} FOR UPDATE`;
-      const r = await db.reminder.findUnique({ where: { id: reminderId } });
-      if (!r || r.status !== 'ACTIVE' || r.nextAt?.getTime() !== at) return undefined;
-      const now = services.clock();
-      const lateMs = Math.max(0, now.getTime() - at);
-      const outgoing: Outgoing[] = [];
+    const out = await fire(job.data);
+    if (out instanceof Error) throw out;
+    return out;
+  };
+}
+
+const TASK_VIEW = { assignee: { select: { id: true, displayName: true } }, project: { select: { id: true, name: true } } } as const;
+
+/**
+ * Fires the reminders of `jobs` that are still active and due at their job's instant, under a
+ * row lock (so a stale or doubled job does nothing), in one transaction; returns each job's result.
+ */
+async function fireReminders(services: Services, queues: Queues, jobs: ReminderJob[]): Promise<string[]> {
+  const { prisma, config } = services;
+  const ids = [...new Set(jobs.map((j) => j.reminderId))].sort();
+  const result = await prisma.$transaction(async (db) => {
+    // Locked in id order, so that two batches (or two workers) never wait on each other in a cycle.
+    await db.$queryRaw`SELECT 1 FROM "Reminder" WHERE "id" = ANY(${ids}::text[]) ORDER BY "id" FOR UPDATE`;
+    const byId = new Map((await db.reminder.findMany({ where: { id: { in: ids } } })).map((r) => [r.id, r]));
+    const firing = new Map<string, Reminder>();
+    const fires = jobs.map((job) => {
+      const r = byId.get(job.reminderId);
+      if (!r || r.status !== 'ACTIVE' || r.nextAt?.getTime() !== job.at || firing.has(r.id)) return false;
+      firing.set(r.id, r);
+      return true;
+    });
+    if (firing.size === 0) return undefined;
+    const list = [...firing.values()];
+    const now = services.clock();
+    const taskIds = list.flatMap((r) => (r.taskId ? [r.taskId] : []));
+    const tasks = new Map(taskIds.length ? (await db.task.findMany({ where: { id: { in: taskIds } }, include: TASK_VIEW })).map((t) => [t.id, t]) : []);
+    // Issued together, the recipients' lookups are batched by Prisma into a few queries.
+    const targets = await Promise.all(list.map((r) => (r.kind === 'MEETING' ? undefined : recipientOf(db, r, config.DEFAULT_LOCALE))));
+    const sent = new Map<string, number>();
+    const outgoing: Outgoing[] = [];
+    for (const [i, r] of list.entries()) {
+      const before = outgoing.length;
       if (r.kind === 'MEETING') {
         outgoing.push(...(await meetingMessages(db, r, now, config.DEFAULT_LOCALE)));
       } else {
-        const target = await recipientOf(db, r, config.DEFAULT_LOCALE);
-        const task = r.taskId ? await db.task.findUnique({ where: { id: r.taskId }, include: { assignee: { select: { id: true, displayName: true } }, project: { select: { id: true, name: true } } } }) : null;
+        const target = targets[i];
+        const task = r.taskId ? (tasks.get(r.taskId) ?? null) : null;
         // A task reminder only stands while the task is open and still the target's.
         const stands = !r.taskId || (task?.status === 'OPEN' && task.assigneeId === r.targetMemberId);
         if (target && stands) {
+          const lateMs = Math.max(0, now.getTime() - r.nextAt!.getTime());
           outgoing.push({ ...target.address, message: renderReminder(translator(target.locale), r, task, lateMs, target.zone, target.locale, now) });
         }
       }
-      const next = await advanceReminder(db, r, now);
-      return { outboxIds: await writeOutbox(db, outgoing), next };
-    });
-    if (!result) return 'stale';
-    await enqueueOutbox(queues, result.outboxIds);
-    if (result.next.status === 'ACTIVE' && result.next.nextAt) await scheduleReminders(prisma, queues, [result.next.id]);
-    return `sent ${result.outboxIds.length}`;
-  };
+      sent.set(r.id, outgoing.length - before);
+    }
+    const next = await advanceAll(db, list, now);
+    return { outboxIds: await writeOutbox(db, outgoing), next, sent, fires };
+  });
+  if (!result) return jobs.map(() => 'stale');
+  await enqueueOutbox(queues, result.outboxIds);
+  if (result.next.length > 0) await scheduleReminders(prisma, queues, result.next);
+  return jobs.map((job, i) => (result.fires[i] ? `sent ${result.sent.get(job.reminderId) ?? 0}` : 'stale'));
+}
+
+/**
+ * Records the firing of each reminder in one statement, by the rule of `advanceReminder`
+ * (src/domain/reminders.ts): next occurrence strictly after max(its `nextAt`, now) — missed
+ * ones are not replayed — or DONE. Returns the ids of those that remain active.
+ */
+async function advanceAll(db: Tx, list: Reminder[], now: Date): Promise<string[]> {
+  const plan = list.map((r) => ({ id: r.id, next: nextFiring(r, r.nextAt && r.nextAt > now ? r.nextAt : now) }));
+  // Timestamps are stored as UTC wall time (timestamp without zone), as Prisma does.
+  await db.$executeRaw`
+    UPDATE "Reminder" AS r
+    SET "nextAt" = v."next" AT TIME ZONE 'UTC',
+        "status" = (CASE WHEN v."next" IS NULL THEN 'DONE' ELSE 'ACTIVE' END)::"ReminderStatus",
+        "lastFiredAt" = ${now}, "firedCount" = r."firedCount" + 1, "updatedAt" = ${now}
+    FROM unnest(${plan.map((p) => p.id)}::text[], ${plan.map((p) => p.next?.toISOString() ?? null)}::timestamptz[]) AS v("id", "next")
+    WHERE r."id" = v."id"`;
+  return plan.filter((p) => p.next !== null).map((p) => p.id);
 }
 
 /** Meeting reminders go to each attendee who has not answered No. */

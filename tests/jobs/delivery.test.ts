@@ -95,8 +95,10 @@ describe('delivery worker', () => {
     await until('all sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
     const times = platform.sent.filter((s) => s.message.text.startsWith('rythme')).map((s) => s.at).sort((a, b) => a - b);
     expect(times).toHaveLength(3);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(380);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(380);
+    // Slots are 400 ms apart; a send may start a little after its slot on a busy machine.
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(300);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(300);
+    expect(times[2]! - times[0]!).toBeGreaterThanOrEqual(760);
     platform.pace = 0;
   });
 

@@ -6,7 +6,7 @@
  * each be handled once and delivered once: no duplicate and nothing missing, in the database
  * and in the fake's log of sendMessage calls.
  *
- * Takes about a minute on two cores (the digest cron runs on the minute).
+ * About 45 s on two idle cores, 75-100 s when they are busy: it runs in the default suite.
  */
 import { randomBytes } from 'node:crypto';
 import type { Update, User } from 'grammy/types';
@@ -177,11 +177,6 @@ describe('one web, two workers and two schedulers', () => {
       } as Update);
     }
     let next = 0;
-    const progress = setInterval(() => {
-      void Promise.all([db.prisma.handledEvent.count(), db.prisma.outboxMessage.count({ where: { status: 'SENT' } }), db.prisma.outboxMessage.count()]).then(([h, s, o]) =>
-        console.info(`t+${Math.round((Date.now() - upAt) / 1000)}s handled=${h} outbox=${o} sent=${s} posted=${next}`),
-      );
-    }, 5000);
     const post = async () => {
       while (next < updates.length) {
         const update = updates[next++]!;
@@ -209,12 +204,6 @@ describe('one web, two workers and two schedulers', () => {
       150_000,
     );
     const doneAt = Date.now();
-    clearInterval(progress);
-    const { readFileSync } = await import('node:fs');
-    for (const p of procs) {
-      const f = readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      console.info(`${p.name}: cpu ${(Number(f[11]) + Number(f[12])) / 100}s, output ${p.output().length} chars\n${p.output()}`);
-    }
     // Anything doubled late (a second scheduler, a retried job) would show up by now.
     await new Promise((r) => setTimeout(r, 2000));
     console.info(
@@ -255,7 +244,8 @@ describe('one web, two workers and two schedulers', () => {
       ...Array.from({ length: DIGESTS }, (_, i) => marker('d', i)),
     ];
     expect(want.filter((m) => !seen.has(m))).toEqual([]);
-    expect([...seen].filter(([, count]) => count !== 1)).toEqual([]);
+    const warnings = procs.map((p) => `--- ${p.name}\n${p.output().split('\n').filter((l) => /"level":[456]0/.test(l)).join('\n')}`).join('\n');
+    expect([...seen].filter(([, count]) => count !== 1), warnings).toEqual([]);
     expect(seen.size).toBe(want.length);
     expect(sends).toHaveLength(expected);
     // And each in the private chat of the member it was for.

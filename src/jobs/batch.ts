@@ -1,0 +1,40 @@
+/**
+ * Natural batching for job processors: items that arrive while batches are being handled (or
+ * within `lingerMs` of the first) are handled together in the next one, at most `max` at once
+ * and `parallel` batches at a time. A busy worker then pays one transaction for many jobs; a
+ * quiet one handles each job alone, at most `lingerMs` later. `run` answers for each item in
+ * order; if it throws, every item of that batch gets the error.
+ */
+export function batcher<I, O>(opts: { max: number; lingerMs: number; parallel?: number }, run: (items: I[]) => Promise<O[]>): (item: I) => Promise<O> {
+  const { max, lingerMs, parallel = 1 } = opts;
+  const waiting: { item: I; resolve: (out: O) => void; reject: (err: unknown) => void }[] = [];
+  let running = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const drain = async () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (running >= parallel || waiting.length === 0) return;
+    running++;
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, max);
+      // Another batch may start on what is left while this one runs.
+      if (waiting.length > 0) void drain();
+      try {
+        const out = await run(batch.map((b) => b.item));
+        batch.forEach((b, i) => b.resolve(out[i]!));
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    running--;
+  };
+
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
+      if (running >= parallel) return;
+      if (waiting.length >= max) void drain();
+      else timer ??= setTimeout(() => void drain(), lingerMs);
+    });
+}
