@@ -15,9 +15,8 @@ import type { InboundEvent, OutboundMessage } from '../src/core/types.js';
 import { reconcileReminders } from '../src/jobs/reminders.js';
 import { serve } from './lib/child.js';
 import { benchMember } from './lib/seed.js';
-import { nowMs, percentile, sleep } from './lib/stats.js';
+import { nowMs, percentile, sleep, steady } from './lib/stats.js';
 import { NoopAdapter } from './noop-adapter.js';
-import { steady } from './scenarios/baselines.js';
 
 // Every SQL statement goes through pg.Client#query (Prisma's adapter included): count them.
 let statements = 0;

@@ -33,7 +33,7 @@ const SIZE = quick
   ? {
       communes: 200, tasksPerCommune: 500, meetingsPerCommune: 50, pgSeconds: 1, addSingle: 1500, addBulk: 10_000, process: 1500,
       hopSeconds: 1.5, delayedSeconds: 1.5, httpSeconds: 1.5, commandBurst: 400, commandSeconds: 2, reminderBurst: 10_000, reminderLeadMs: 2500,
-      reminderSteadySeconds: 2, reminderSteadyDeadlineMs: 5000, dashboardQueries: 200,
+      reminderSteadySeconds: 2, reminderSteadyDeadlineMs: 4000, dashboardQueries: 200,
     }
   : {
       communes: 1000, tasksPerCommune: 1000, meetingsPerCommune: 50, pgSeconds: 3, addSingle: 5000, addBulk: 30_000, process: 10_000,

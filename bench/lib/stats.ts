@@ -42,3 +42,14 @@ export function nowMs(): number {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Calls `fire(i)` for i in [0, total) at `rate` per second (a 5 ms tick catches up on lag). */
+export async function steady(rate: number, total: number, fire: (i: number) => void): Promise<void> {
+  const started = performance.now();
+  let next = 0;
+  while (next < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+    while (next < due) fire(next++);
+    await sleep(5);
+  }
+}

@@ -7,7 +7,7 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { nowMs, percentile, sleep } from '../lib/stats.js';
+import { nowMs, percentile, sleep, steady } from '../lib/stats.js';
 
 /** Connections of the bare pool (the app's is WORKER_CONCURRENCY + 2). */
 export const POOL_SIZE = 8;
@@ -169,15 +169,4 @@ export async function bareDelayedLateness(redisUrl: string, connection: Redis, p
   await q.obliterate({ force: true });
   await q.close();
   return { p50: percentile(lateness, 50), p99: percentile(lateness, 99) };
-}
-
-/** Calls `fire(i)` for i in [0, total) at `rate` per second (a 5 ms tick catches up on lag). */
-export async function steady(rate: number, total: number, fire: (i: number) => void): Promise<void> {
-  const started = performance.now();
-  let next = 0;
-  while (next < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
-    while (next < due) fire(next++);
-    await sleep(5);
-  }
 }

@@ -199,7 +199,7 @@ async function fireReminders(services: Services, queues: Queues, jobs: ReminderJ
     }
     const next = await advanceAll(db, list, now);
     return { outboxIds: await writeOutbox(db, outgoing), next, sent, fires };
-  });
+  }, { maxWait: 10_000, timeout: 15_000 });
   if (!result) return jobs.map(() => 'stale');
   await enqueueOutbox(queues, result.outboxIds);
   if (result.next.length > 0) await scheduleReminders(prisma, queues, result.next);

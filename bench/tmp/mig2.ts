@@ -1,2 +1,0 @@
-import { applyMigrations } from '../../src/db/migrate.js';
-await applyMigrations(process.env.DB!);
