@@ -52,9 +52,12 @@ export function taskActions(t: Translate, taskId: string): OutboundMessage['butt
   ];
 }
 
-/** Brings the task's reminders (due time, next morning) in step after a change; schedules them after commit. */
-async function synced(ctx: Context, task: TaskView): Promise<TaskView> {
-  ctx.schedule(await syncTaskReminders(ctx.db, task, ctx.member!.commune.timezone, ctx.now));
+/**
+ * Brings the task's reminders (due time, next morning) in step after a change; schedules them
+ * after commit. `fresh`: the task was just created (nothing to look up).
+ */
+async function synced(ctx: Context, task: TaskView, fresh = false): Promise<TaskView> {
+  ctx.schedule(await syncTaskReminders(ctx.db, task, ctx.member!.commune.timezone, ctx.now, fresh));
   return task;
 }
 
@@ -125,7 +128,7 @@ function whenParser(ctx: Context, defaultHour: number) {
 }
 
 async function createAndSync(ctx: Context, input: Parameters<typeof createTask>[2]): Promise<TaskView> {
-  return synced(ctx, await createTask(ctx.db, ctx.actor, input));
+  return synced(ctx, await createTask(ctx.db, ctx.actor, input), true);
 }
 
 const tache: CommandDef = {

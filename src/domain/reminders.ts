@@ -140,8 +140,14 @@ export async function advanceReminder(db: Tx, r: Reminder, now: Date): Promise<R
 
 type System = Prisma.ReminderUncheckedCreateInput;
 
-async function upsertSystem(db: Tx, where: Prisma.ReminderWhereUniqueInput, data: Omit<System, 'number'>, active: boolean): Promise<string | undefined> {
-  const existing = await db.reminder.findUnique({ where, select: { id: true } });
+async function upsertSystem(
+  db: Tx,
+  where: Prisma.ReminderWhereUniqueInput,
+  data: Omit<System, 'number'>,
+  active: boolean,
+  fresh = false,
+): Promise<string | undefined> {
+  const existing = fresh ? null : await db.reminder.findUnique({ where, select: { id: true } });
   if (!existing && !active) return undefined;
   if (existing) {
     await db.reminder.update({ where: { id: existing.id }, data: { ...data, status: active ? 'ACTIVE' : 'CANCELLED', nextAt: active ? data.nextAt : null } });
@@ -153,21 +159,23 @@ async function upsertSystem(db: Tx, where: Prisma.ReminderWhereUniqueInput, data
 
 /**
  * Keeps a task's reminders in step with it: at the due time and the next morning (09:00 in
- * the zone) for its assignee while it is open. Returns the ids to (re)schedule.
+ * the zone) for its assignee while it is open. Returns the ids to (re)schedule. `fresh`: the
+ * task was created in this transaction, so it has no reminders to look up yet.
  */
 export async function syncTaskReminders(
   db: Tx,
   task: { id: string; communeId: string; title: string; status: string; dueAt: Date | null; assigneeId: string | null },
   zone: string,
   now: Date,
+  fresh = false,
 ): Promise<string[]> {
   const open = task.status === 'OPEN' && task.dueAt !== null && task.assigneeId !== null;
   const due = task.dueAt ?? now;
   const morning = DateTime.fromJSDate(due, { zone }).plus({ days: 1 }).set({ hour: REMINDER_DEFAULT_HOUR, minute: 0, second: 0, millisecond: 0 }).toJSDate();
   const base = { communeId: task.communeId, taskId: task.id, targetMemberId: task.assigneeId, text: task.title, timezone: zone };
   const ids = await Promise.all([
-    upsertSystem(db, { taskId_kind: { taskId: task.id, kind: 'TASK_DUE' } }, { ...base, kind: 'TASK_DUE', firstAt: due, nextAt: due }, open && due > now),
-    upsertSystem(db, { taskId_kind: { taskId: task.id, kind: 'TASK_FOLLOWUP' } }, { ...base, kind: 'TASK_FOLLOWUP', firstAt: morning, nextAt: morning }, open && morning > now),
+    upsertSystem(db, { taskId_kind: { taskId: task.id, kind: 'TASK_DUE' } }, { ...base, kind: 'TASK_DUE', firstAt: due, nextAt: due }, open && due > now, fresh),
+    upsertSystem(db, { taskId_kind: { taskId: task.id, kind: 'TASK_FOLLOWUP' } }, { ...base, kind: 'TASK_FOLLOWUP', firstAt: morning, nextAt: morning }, open && morning > now, fresh),
   ]);
   return ids.filter((id): id is string => id !== undefined);
 }

@@ -52,9 +52,13 @@ export interface WhenMatch {
   index: number;
 }
 
-/** True when `zone` is an IANA zone name luxon (ICU) knows. */
+/**
+ * True when `zone` is an IANA zone name luxon (ICU) knows. `IANAZone.create` keeps one zone
+ * per name with its validity, where `IANAZone.isValidZone` builds an `Intl.DateTimeFormat` at
+ * every call (6 % of a command's CPU before, docs/performance.md).
+ */
 export function isValidZone(zone: string): boolean {
-  return typeof zone === 'string' && zone.length > 0 && IANAZone.isValidZone(zone);
+  return typeof zone === 'string' && zone.length > 0 && IANAZone.create(zone).isValid;
 }
 
 /** Throws a RangeError when `zone` is not a known IANA zone. */
