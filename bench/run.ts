@@ -24,6 +24,8 @@ import { reminderRows } from './scenarios/reminders.js';
 import { startWebhookRig } from './scenarios/webhook.js';
 
 const quick = process.argv.includes('--quick');
+/** The app child runs with the Node options the Dockerfile gives the deployed process. */
+const DEPLOYED_NODE_OPTIONS = '--max-old-space-size=128';
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const want = (part: string) => !only || only.includes(part);
 const RUNS = 3;
@@ -90,7 +92,7 @@ async function appScenarios(b: Bench): Promise<void> {
   const { env } = b;
   const appEnv = { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, REDIS_PREFIX: env.prefix, LOG_LEVEL: 'warn', HTTP_PORT: '0', RATE_LIMIT_PER_MINUTE: '1000000' };
   const startApp = async () => {
-    const child = await startChild(file, { name: 'app', logFile: b.logFile, env: { BENCH_ENV: JSON.stringify(appEnv) } });
+    const child = await startChild(file, { name: 'app', logFile: b.logFile, env: { BENCH_ENV: JSON.stringify(appEnv), NODE_OPTIONS: DEPLOYED_NODE_OPTIONS } });
     b.children.push(child);
     return child;
   };

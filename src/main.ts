@@ -34,7 +34,7 @@ export async function start(config: Config, role: ProcessRole): Promise<void> {
   let app: App | undefined;
   // Adapters are built before the app connects: they reach the database through it once started.
   const prisma = () => app!.services.prisma;
-  const adapters = createAdapters(config, {
+  const adapters = await createAdapters(config, {
     store: prismaAdapterStore(prisma),
     isLinkedUser: prismaLinkedUserCheck(prisma),
     settle: (id) => app!.settle(id),

@@ -18,11 +18,15 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * Constant-time comparison of the header with the secret. Both sides are hashed first, so the
  * buffers compared always have the same length and not even the secret's length leaks.
  */
-export function secretMatches(given: string | string[] | undefined, secret: string): boolean {
+export function secretMatches(given: string | string[] | undefined, secret: string | Buffer): boolean {
   if (typeof given !== 'string' || given.length === 0) return false;
   const a = createHash('sha256').update(given, 'utf8').digest();
-  const b = createHash('sha256').update(secret, 'utf8').digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(a, typeof secret === 'string' ? secretDigest(secret) : secret);
+}
+
+/** The digest {@link secretMatches} compares with, computed once per handler. */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
 }
 
 /** Options of {@link webhookHandler}. */
@@ -58,8 +62,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 /** The HTTP handler of the webhook route. */
 export function webhookHandler(opts: WebhookOptions) {
+  const secret = secretDigest(opts.secret);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!secretMatches(req.headers[SECRET_HEADER], opts.secret)) {
+    if (!secretMatches(req.headers[SECRET_HEADER], secret)) {
       opts.logger?.warn({ remote: req.socket.remoteAddress }, 'telegram: webhook call without the right secret refused');
       req.resume();
       answer(res, 401, 'unauthorized\n');

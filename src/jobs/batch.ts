@@ -1,7 +1,7 @@
 /**
  * Natural batching for job processors: items that arrive while batches are being handled (or
- * within `lingerMs` of the first) are handled together in the next one, at most `max` at once
- * and `parallel` batches at a time. A busy worker then pays one transaction for many jobs; a
+ * within `lingerMs` of the first; 0: in the same turn of the event loop) are handled together
+ * in the next one, at most `max` at once and `parallel` batches at a time. A busy worker then pays one transaction for many jobs; a
  * quiet one handles each job alone, at most `lingerMs` later. `run` answers for each item in
  * order; if it throws, every item of that batch gets the error.
  */
@@ -9,10 +9,11 @@ export function batcher<I, O>(opts: { max: number; lingerMs: number; parallel?: 
   const { max, lingerMs, parallel = 1 } = opts;
   const waiting: { item: I; resolve: (out: O) => void; reject: (err: unknown) => void }[] = [];
   let running = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 
   const drain = async () => {
-    clearTimeout(timer);
+    if (lingerMs > 0) clearTimeout(timer as NodeJS.Timeout);
+    else clearImmediate(timer as NodeJS.Immediate);
     timer = undefined;
     if (running >= parallel || waiting.length === 0) return;
     running++;
@@ -35,6 +36,6 @@ export function batcher<I, O>(opts: { max: number; lingerMs: number; parallel?: 
       waiting.push({ item, resolve, reject });
       if (running >= parallel) return;
       if (waiting.length >= max) void drain();
-      else timer ??= setTimeout(() => void drain(), lingerMs);
+      else timer ??= lingerMs > 0 ? setTimeout(() => void drain(), lingerMs) : setImmediate(() => void drain());
     });
 }

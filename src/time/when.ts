@@ -21,7 +21,10 @@
  * chrono works on the process's local time internally; for exactness run the process with
  * `TZ=UTC` (any zone works except within an hour of the PROCESS zone's own DST change).
  */
-import * as chrono from 'chrono-node';
+import type { Chrono, ParsedComponents, ParsedResult } from 'chrono-node';
+// Only the two locales Pilote reads (the package's index loads a dozen: ~25 MB of RSS).
+import * as chronoEn from 'chrono-node/en';
+import * as chronoFr from 'chrono-node/fr';
 import { DateTime, IANAZone } from 'luxon';
 import { MappedText, foldSameLength } from './mapped.js';
 
@@ -216,7 +219,7 @@ const CASUAL_TIME = /^casualReference\/(morning|afternoon|evening|night|tonight|
 const TIME_MARKER = /\d:\d\d|\d\s*(?:am|pm|a\.m\.|p\.m\.)|(?:^|[^\p{L}])(?:à|a|at|vers|around|noon|midnight)(?:[^\p{L}]|$)/iu;
 
 interface Candidate {
-  result: chrono.ParsedResult;
+  result: ParsedResult;
   mt: MappedText;
   index: number;
   text: string;
@@ -227,7 +230,7 @@ function fakeLocal(dt: DateTime): Date {
   return new Date(dt.year, dt.month - 1, dt.day, dt.hour, dt.minute, dt.second, dt.millisecond);
 }
 
-function wallMs(c: chrono.ParsedComponents): number {
+function wallMs(c: ParsedComponents): number {
   return Date.UTC(
     c.get('year') ?? 1970,
     (c.get('month') ?? 1) - 1,
@@ -239,13 +242,13 @@ function wallMs(c: chrono.ParsedComponents): number {
   );
 }
 
-function hasTag(c: chrono.ParsedComponents, re: RegExp): boolean {
+function hasTag(c: ParsedComponents, re: RegExp): boolean {
   for (const t of c.tags()) if (re.test(t)) return true;
   return false;
 }
 
 /** First chrono result in `text` for one language, after normalisation and sanity fixes. */
-function firstResult(parser: chrono.Chrono, text: string, ref: Date): Candidate | null {
+function firstResult(parser: Chrono, text: string, ref: Date): Candidate | null {
   const mt = normalize(text);
   for (let attempt = 0; attempt < 4; attempt++) {
     const r = parser.parse(mt.text, ref, { forwardDate: true })[0];
@@ -288,8 +291,8 @@ export function parseWhen(text: string, opts: WhenOptions): WhenMatch | null {
 
   const nowZ = DateTime.fromJSDate(opts.now, { zone: opts.zone });
   const ref = fakeLocal(nowZ);
-  const fr = firstResult(chrono.fr.casual, text, ref);
-  const en = firstResult(chrono.en.GB, text, ref);
+  const fr = firstResult(chronoFr.casual, text, ref);
+  const en = firstResult(chronoEn.GB, text, ref);
   const [mine, other] = opts.locale === 'en' ? [en, fr] : [fr, en];
   let best = mine ?? other;
   if (mine && other && (other.index < mine.index || (other.index === mine.index && other.text.length > mine.text.length))) {
@@ -315,7 +318,7 @@ export function parseWhen(text: string, opts: WhenOptions): WhenMatch | null {
   return { at, text: best.text, index: best.index };
 }
 
-function buildInstant(c: chrono.ParsedComponents, nowZ: DateTime, opts: WhenOptions): Date | null {
+function buildInstant(c: ParsedComponents, nowZ: DateTime, opts: WhenOptions): Date | null {
   if (hasTag(c, /^result\/relativeDateAndTime$/) || hasTag(c, /^casualReference\/now$/)) {
     // Exact elapsed offset: compare chrono's wall-clock result with the wall-clock reference.
     const refMs = Date.UTC(nowZ.year, nowZ.month - 1, nowZ.day, nowZ.hour, nowZ.minute, nowZ.second, nowZ.millisecond);

@@ -28,13 +28,13 @@ describe('slack adapter: receiving mode', () => {
   const config = (env: Record<string, string>) =>
     loadConfig({ PILOTE_ADAPTERS: 'slack', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.url, LOG_LEVEL: 'silent', ...env });
 
-  it('picks Socket Mode when SLACK_APP_TOKEN is set (even with a signing secret), HTTP mode otherwise', () => {
+  it('picks Socket Mode when SLACK_APP_TOKEN is set (even with a signing secret), HTTP mode otherwise', async () => {
     expect(slackMode({ appToken: APP_TOKEN, signingSecret: 's' })).toBe('socket');
     expect(slackMode({ signingSecret: 's' })).toBe('http');
     expect(() => slackMode({})).toThrow(/SLACK_APP_TOKEN/);
     expect(() => config({})).toThrow(/SLACK_APP_TOKEN/);
 
-    const socket = createAdapters(config({ SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: 's' }), { settle: async () => undefined })[0]!;
+    const socket = (await createAdapters(config({ SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: 's' }), { settle: async () => undefined }))[0]!;
     expect(socket.platform).toBe('slack');
     const s = socket as ReturnType<typeof createSlackAdapter>;
     expect(s.mode).toBe('socket');

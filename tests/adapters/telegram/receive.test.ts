@@ -159,13 +159,13 @@ describe('Telegram adapter: receiving by long polling', () => {
     expect(events.map((e) => e.id)).toEqual([`telegram-${fake.bot.id}-${after.update_id}`]);
   });
 
-  it('is built from PILOTE_ADAPTERS=telegram, polling unless both webhook variables are set', () => {
+  it('is built from PILOTE_ADAPTERS=telegram, polling unless both webhook variables are set', async () => {
     const env = { PILOTE_ADAPTERS: 'telegram', TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: 'silent' };
     const host = { settle: async () => undefined };
-    const [polling] = createAdapters(loadConfig(env), host);
+    const [polling] = await createAdapters(loadConfig(env), host);
     expect(polling).toBeInstanceOf(TelegramAdapter);
     expect(polling!.routes!()).toEqual([]);
-    const hooked = createAdapters(
+    const hooked = await createAdapters(
       loadConfig({ ...env, TELEGRAM_WEBHOOK_URL: 'https://pilote.example.org/telegram/k3y?x=1', TELEGRAM_WEBHOOK_SECRET: 'abc' }),
       host,
     );
