@@ -8,24 +8,29 @@ import { dbPlatform } from '../core/context.js';
 import type { PrismaClient, Tx } from '../db/client.js';
 import type { Queues } from './queues.js';
 
-/** Writes outgoing messages as outbox rows; returns their ids in order. */
+/**
+ * Writes outgoing messages as outbox rows; returns their ids in order. One statement of the
+ * same shape whatever the number of rows: a `createMany` of n rows is a new query shape for
+ * each n, compiled afresh by Prisma's query compiler (docs/performance.md).
+ */
 export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?: string): Promise<string[]> {
   if (outgoing.length === 0) return [];
-  const rows = await db.outboxMessage.createManyAndReturn({
-    data: outgoing.map((o) => ({
-      platform: dbPlatform(o.to.platform),
-      workspace: o.to.workspace,
-      chatId: o.to.chatId,
-      threadId: o.to.threadId ?? null,
-      communeId: o.communeId ?? null,
-      memberId: o.memberId ?? null,
-      identityId: o.identityId ?? null,
-      payload: o.message as object,
-      sourceEventKey: sourceEventKey ?? null,
-    })),
-    select: { id: true },
-  });
-  return rows.map((r) => r.id.toString());
+  const col = <T>(pick: (o: Outgoing) => T) => outgoing.map(pick);
+  const rows = await db.$queryRaw<{ id: bigint }[]>`
+    INSERT INTO "OutboxMessage" ("platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "sourceEventKey")
+    SELECT v."platform"::"Platform", v."workspace", v."chatId", v."threadId", v."communeId", v."memberId", v."identityId", v."payload", ${sourceEventKey ?? null}
+    FROM unnest(
+      ${col((o) => dbPlatform(o.to.platform))}::text[], ${col((o) => o.to.workspace)}::text[], ${col((o) => o.to.chatId)}::text[],
+      ${col((o) => o.to.threadId ?? null)}::text[], ${col((o) => o.communeId ?? null)}::text[], ${col((o) => o.memberId ?? null)}::text[],
+      ${col((o) => o.identityId ?? null)}::text[], ${col((o) => JSON.stringify(o.message))}::jsonb[]
+    ) WITH ORDINALITY AS v("platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "n")
+    ORDER BY v."n"
+    RETURNING "id"`;
+  // Rows are inserted in the order given, so their serial ids rise in that order.
+  return rows
+    .map((r) => r.id)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((id) => id.toString());
 }
 
 /** Hands outbox rows to the delivery queue (job id `out-<id>`, so a second enqueue is a no-op). */

@@ -26,7 +26,7 @@ export interface WorkerOptions {
 }
 
 /** How many more jobs at once the batched workers (outbound, reminders) take than the others. */
-const BATCHED = 4;
+const BATCHED = 16;
 
 /** Starts the inbound and outbound workers; returns them for shutdown. */
 export function startWorkers(opts: WorkerOptions): Worker[] {
