@@ -18,18 +18,34 @@ export interface MemberRecipient {
   zone: string;
 }
 
+/** Options of {@link memberRecipient} and {@link memberRecipients}. */
+export interface RecipientOptions {
+  /** Platform to use when the member has an identity there. */
+  prefer?: DbPlatform;
+  /** Identities to skip (fallback after one became unreachable). */
+  exclude?: string[];
+  fallbackLocale?: Locale;
+}
+
 /**
  * The chat to write to a member in: a reachable identity with a direct chat, on `prefer` if
  * they have one there, else the most recently linked; `exclude` skips identities (fallback
  * after one became unreachable). Undefined when the member cannot be reached.
  */
-export async function memberRecipient(
-  db: Tx,
-  memberId: string,
-  opts: { prefer?: DbPlatform; exclude?: string[]; fallbackLocale?: Locale } = {},
-): Promise<MemberRecipient | undefined> {
-  const member = await db.member.findUnique({
-    where: { id: memberId },
+export async function memberRecipient(db: Tx, memberId: string, opts: RecipientOptions = {}): Promise<MemberRecipient | undefined> {
+  return (await memberRecipients(db, [memberId], opts)).get(memberId);
+}
+
+/**
+ * {@link memberRecipient} for many members at once, in one lookup (reminders firing together,
+ * docs/performance.md): member id → recipient, for those who can be reached.
+ */
+export async function memberRecipients(db: Tx, memberIds: string[], opts: RecipientOptions = {}): Promise<Map<string, MemberRecipient>> {
+  const found = new Map<string, MemberRecipient>();
+  const ids = [...new Set(memberIds)];
+  if (ids.length === 0) return found;
+  const members = await db.member.findMany({
+    where: { id: { in: ids } },
     include: {
       commune: { select: { timezone: true } },
       identities: {
@@ -38,17 +54,20 @@ export async function memberRecipient(
       },
     },
   });
-  if (!member || member.erasedAt) return undefined;
-  const identity = member.identities.find((i) => i.platform === opts.prefer) ?? member.identities[0];
-  if (!identity?.directChatId) return undefined;
-  return {
-    to: { platform: identity.platform.toLowerCase() as Platform, workspace: identity.workspace, chatId: identity.directChatId },
-    memberId: member.id,
-    identityId: identity.id,
-    communeId: member.communeId,
-    locale: toLocale(member.locale) ?? opts.fallbackLocale ?? 'fr',
-    zone: member.timezone ?? member.commune.timezone,
-  };
+  for (const member of members) {
+    if (member.erasedAt) continue;
+    const identity = member.identities.find((i) => i.platform === opts.prefer) ?? member.identities[0];
+    if (!identity?.directChatId) continue;
+    found.set(member.id, {
+      to: { platform: identity.platform.toLowerCase() as Platform, workspace: identity.workspace, chatId: identity.directChatId },
+      memberId: member.id,
+      identityId: identity.id,
+      communeId: member.communeId,
+      locale: toLocale(member.locale) ?? opts.fallbackLocale ?? 'fr',
+      zone: member.timezone ?? member.commune.timezone,
+    });
+  }
+  return found;
 }
 
 /** A message for a member recipient, as an outbox entry. */

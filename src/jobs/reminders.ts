@@ -7,7 +7,7 @@
  */
 import type { Job } from 'bullmq';
 import type { Outgoing, Services } from '../core/context.js';
-import { memberRecipient, roomAddress, toMember } from '../core/recipients.js';
+import { memberRecipient, memberRecipients, roomAddress, toMember } from '../core/recipients.js';
 import type { PrismaClient, Tx } from '../db/client.js';
 import { advanceReminder, nextFiring } from '../domain/reminders.js';
 import type { Reminder } from '../generated/prisma/client.js';
@@ -112,16 +112,30 @@ interface Target {
 
 /** Where a reminder goes: its member's private chat, or its bound room (in the commune's language). */
 async function recipientOf(db: Tx, r: Reminder, fallback: Locale): Promise<Target | undefined> {
-  if (r.targetMemberId) {
-    const m = await memberRecipient(db, r.targetMemberId, { fallbackLocale: fallback });
-    return m && { address: toMember(m, { text: '' }), locale: m.locale, zone: m.zone };
-  }
-  if (r.targetRoomId) {
-    const room = await db.roomBinding.findUnique({ where: { id: r.targetRoomId }, include: { commune: true } });
-    if (!room || room.unreachableAt) return undefined;
-    return { address: { to: roomAddress(room), communeId: room.communeId }, locale: toLocale(room.commune.locale) ?? fallback, zone: room.commune.timezone };
-  }
-  return undefined;
+  return (await recipientsOf(db, [r], fallback))[0];
+}
+
+/** {@link recipientOf} for reminders firing together: one lookup for all their members. */
+async function recipientsOf(db: Tx, list: Reminder[], fallback: Locale): Promise<(Target | undefined)[]> {
+  const members = await memberRecipients(
+    db,
+    list.flatMap((r) => (r.targetMemberId ? [r.targetMemberId] : [])),
+    { fallbackLocale: fallback },
+  );
+  return Promise.all(
+    list.map(async (r): Promise<Target | undefined> => {
+      if (r.targetMemberId) {
+        const m = members.get(r.targetMemberId);
+        return m && { address: toMember(m, { text: '' }), locale: m.locale, zone: m.zone };
+      }
+      if (r.targetRoomId) {
+        const room = await db.roomBinding.findUnique({ where: { id: r.targetRoomId }, include: { commune: true } });
+        if (!room || room.unreachableAt) return undefined;
+        return { address: { to: roomAddress(room), communeId: room.communeId }, locale: toLocale(room.commune.locale) ?? fallback, zone: room.commune.timezone };
+      }
+      return undefined;
+    }),
+  );
 }
 
 /** The longest a firing waits for others to share its transaction (ms). */
@@ -177,16 +191,17 @@ async function fireReminders(services: Services, queues: Queues, jobs: ReminderJ
     const now = services.clock();
     const taskIds = list.flatMap((r) => (r.taskId ? [r.taskId] : []));
     const tasks = new Map(taskIds.length ? (await db.task.findMany({ where: { id: { in: taskIds } }, include: TASK_VIEW })).map((t) => [t.id, t]) : []);
-    // Issued together, the recipients' lookups are batched by Prisma into a few queries.
-    const targets = await Promise.all(list.map((r) => (r.kind === 'MEETING' ? undefined : recipientOf(db, r, config.DEFAULT_LOCALE))));
+    // Meeting reminders go to each attendee instead (meetingMessages).
+    const targets = await recipientsOf(db, list.filter((r) => r.kind !== 'MEETING'), config.DEFAULT_LOCALE);
+    const targetOf = new Map(list.filter((r) => r.kind !== 'MEETING').map((r, i) => [r.id, targets[i]]));
     const sent = new Map<string, number>();
     const outgoing: Outgoing[] = [];
-    for (const [i, r] of list.entries()) {
+    for (const r of list) {
       const before = outgoing.length;
       if (r.kind === 'MEETING') {
         outgoing.push(...(await meetingMessages(db, r, now, config.DEFAULT_LOCALE)));
       } else {
-        const target = targets[i];
+        const target = targetOf.get(r.id);
         const task = r.taskId ? (tasks.get(r.taskId) ?? null) : null;
         // A task reminder only stands while the task is open and still the target's.
         const stands = !r.taskId || (task?.status === 'OPEN' && task.assigneeId === r.targetMemberId);
