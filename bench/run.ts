@@ -34,7 +34,7 @@ const RUNS = 3;
 const SIZE = quick
   ? {
       communes: 200, tasksPerCommune: 500, meetingsPerCommune: 50, pgSeconds: 1, addSingle: 1500, addBulk: 10_000, process: 1500,
-      hopSeconds: 1.5, delayedSeconds: 1.5, httpSeconds: 1.5, commandBurst: 400, commandSeconds: 2, reminderBurst: 10_000, reminderLeadMs: 2500,
+      hopSeconds: 1, delayedSeconds: 1, httpSeconds: 1.5, commandBurst: 300, commandSeconds: 2, reminderBurst: 5_000, reminderLeadMs: 2000,
       reminderSteadySeconds: 2, reminderSteadyDeadlineMs: 4000, dashboardQueries: 200,
     }
   : {
