@@ -227,20 +227,22 @@ export class App {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     // Leaders stop receiving, then give their lease back so a standby takes over at once.
-    await Promise.allSettled(this.elections.map((e) => e.stop()));
+    await within(Promise.allSettled(this.elections.map((e) => e.stop())), 2 * CLOSE_STEP_MS);
     this.elections = [];
-    await Promise.allSettled([...this.adapters.values()].map((a) => a.stop()));
+    await within(Promise.allSettled([...this.adapters.values()].map((a) => a.stop())), 2 * CLOSE_STEP_MS);
     const drain = Promise.allSettled(this.workers.map((w) => w.close()));
     const forced = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([drain, forced]);
-    await Promise.allSettled(this.workers.map((w) => w.close(true)));
+    // BullMQ's close can wait forever on a connection that came back from an outage: each step
+    // below gets a bounded time, then the connections are cut anyway.
+    await within(Promise.allSettled(this.workers.map((w) => w.close(true))), CLOSE_STEP_MS);
     this.workers = [];
-    await Promise.allSettled(this.closers.map((c) => c()));
+    await within(Promise.allSettled(this.closers.map((c) => c())), CLOSE_STEP_MS);
     this.closers = [];
-    await this.queues.close().catch(() => undefined);
-    await this.producer.queue.close().catch(() => undefined);
+    await within(this.queues.close().catch(() => undefined), CLOSE_STEP_MS);
+    await within(this.producer.queue.close().catch(() => undefined), CLOSE_STEP_MS);
     this.producer.redis.disconnect();
-    await this.services.prisma.$disconnect().catch(() => undefined);
+    await within(this.services.prisma.$disconnect().catch(() => undefined), CLOSE_STEP_MS);
     this.services.redis.disconnect();
   }
 
@@ -265,6 +267,16 @@ export class App {
 }
 
 /** Whether a Redis connection is (or becomes) ready within `ms`. */
+/** The longest one step of {@link App.stop} after the drain may take (ms). */
+const CLOSE_STEP_MS = 1500;
+
+/** Waits for `p`, but no longer than `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 function readyWithin(redis: Redis, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

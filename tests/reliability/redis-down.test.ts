@@ -60,4 +60,15 @@ describe('a dead Redis', () => {
     expect(titles).toContain('Avant la panne');
     expect(titles).not.toContain('Pendant la panne');
   });
+
+  it('still stops within its deadline when Redis is gone for good', { timeout: 60_000 }, async () => {
+    expect(await h.say('maire', '/tache Avant l’arrêt')).toContain('créée');
+    await stopRedis(redis);
+    const t0 = Date.now();
+    await h.app.stop(2000);
+    // Drain (2 s) plus the bounded close steps: well under the 10 s a SIGTERM allows.
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // The harness cleans its keys up in afterAll: give it a Redis again.
+    redis = await startRedis(port);
+  });
 });
