@@ -179,9 +179,9 @@ async function recordSentMany(prisma: PrismaClient, items: Sent[], at: Date): Pr
       FROM v WHERE o."id" = v."id"
       RETURNING o."id", o."platform", o."workspace", o."chatId", v."messageId", v."actions"
     )
-    INSERT INTO "SentMessage" ("id", "platform", "workspace", "chatId", "messageId", "outboxId", "actions")
+    INSERT INTO "SentMessage" ("id", "platform", "workspace", "chatId", "messageId", "outboxId", "actions", "createdAt")
     SELECT DISTINCT ON ("platform", "workspace", "chatId", "messageId")
-      gen_random_uuid()::text, "platform", "workspace", "chatId", "messageId", "id", "actions"
+      gen_random_uuid()::text, "platform", "workspace", "chatId", "messageId", "id", "actions", ${at}
     FROM sent WHERE "actions" IS NOT NULL
     ORDER BY "platform", "workspace", "chatId", "messageId", "id" DESC
     ON CONFLICT ("platform", "workspace", "chatId", "messageId") DO UPDATE SET "actions" = EXCLUDED."actions", "outboxId" = EXCLUDED."outboxId"`;

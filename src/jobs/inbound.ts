@@ -22,7 +22,7 @@ export interface InboundResult {
 async function claim(db: Tx, event: InboundEvent): Promise<boolean> {
   const inserted = await db.$executeRaw`
     INSERT INTO "HandledEvent" ("key", "platform", "handledAt")
-    VALUES (${event.id}, ${dbPlatform(event.chat.platform)}::"Platform", now())
+    VALUES (${event.id}, ${dbPlatform(event.chat.platform)}::"Platform", ${new Date()})
     ON CONFLICT ("key") DO NOTHING`;
   return inserted === 1;
 }

@@ -11,14 +11,16 @@ import type { Queues } from './queues.js';
 /**
  * Writes outgoing messages as outbox rows; returns their ids in order. One statement of the
  * same shape whatever the number of rows: a `createMany` of n rows is a new query shape for
- * each n, compiled afresh by Prisma's query compiler (docs/performance.md).
+ * each n, compiled afresh by Prisma's query compiler (docs/performance.md). Timestamps are
+ * given, not left to the column default, which would read the session's time zone: they are
+ * stored as UTC wall time, as Prisma writes them.
  */
 export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?: string): Promise<string[]> {
   if (outgoing.length === 0) return [];
   const col = <T>(pick: (o: Outgoing) => T) => outgoing.map(pick);
   const rows = await db.$queryRaw<{ id: bigint }[]>`
-    INSERT INTO "OutboxMessage" ("platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "sourceEventKey")
-    SELECT v."platform"::"Platform", v."workspace", v."chatId", v."threadId", v."communeId", v."memberId", v."identityId", v."payload", ${sourceEventKey ?? null}
+    INSERT INTO "OutboxMessage" ("platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "sourceEventKey", "createdAt")
+    SELECT v."platform"::"Platform", v."workspace", v."chatId", v."threadId", v."communeId", v."memberId", v."identityId", v."payload", ${sourceEventKey ?? null}, ${new Date()}
     FROM unnest(
       ${col((o) => dbPlatform(o.to.platform))}::text[], ${col((o) => o.to.workspace)}::text[], ${col((o) => o.to.chatId)}::text[],
       ${col((o) => o.to.threadId ?? null)}::text[], ${col((o) => o.communeId ?? null)}::text[], ${col((o) => o.memberId ?? null)}::text[],
