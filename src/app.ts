@@ -266,7 +266,6 @@ export class App {
   }
 }
 
-/** Whether a Redis connection is (or becomes) ready within `ms`. */
 /** The longest one step of {@link App.stop} after the drain may take (ms). */
 const CLOSE_STEP_MS = 1500;
 
@@ -277,6 +276,7 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Whether a Redis connection is (or becomes) ready within `ms`. */
 function readyWithin(redis: Redis, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { quoteIdent, runOnce, withDatabase } from '../src/db/engine-adapters.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { SERVER_URL } from './helpers/db.js';
+import { alive } from './helpers/processes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,15 +22,6 @@ async function dropTemplate(name: string): Promise<void> {
   // A template database cannot be dropped; FORCE ends the sessions still on it.
   await runOnce(SERVER_URL, `ALTER DATABASE ${template} WITH IS_TEMPLATE false`);
   await runOnce(SERVER_URL, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Creates and migrates the template; returns the teardown that drops it. */

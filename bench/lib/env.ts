@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { quoteIdent, runOnce, withDatabase } from '../../src/db/engine-adapters.js';
 import { applyMigrations } from '../../src/db/migrate.js';
+import { alive } from '../../tests/helpers/processes.js';
 
 /** The PostgreSQL server the bench uses (BENCH_DATABASE_URL, else the local one). */
 export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -83,14 +84,5 @@ export async function dropStaleBenchDatabases(): Promise<void> {
     if (pid === process.pid || alive(pid)) continue;
     await runOnce(SERVER_URL, `DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`).catch(() => undefined);
     await deletePrefix(REDIS_URL, datname).catch(() => undefined);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

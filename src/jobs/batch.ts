@@ -1,9 +1,10 @@
 /**
  * Natural batching for job processors: items that arrive while batches are being handled (or
  * within `lingerMs` of the first; 0: in the same turn of the event loop) are handled together
- * in the next one, at most `max` at once and `parallel` batches at a time. A busy worker then pays one transaction for many jobs; a
- * quiet one handles each job alone, at most `lingerMs` later. `run` answers for each item in
- * order; if it throws, every item of that batch gets the error.
+ * in the next one, at most `max` at once and `parallel` batches at a time. A busy worker then
+ * pays one transaction for many jobs; a quiet one handles each job alone, at most `lingerMs`
+ * later. `run` answers for each item in order; if it throws, every item of that batch gets the
+ * error.
  */
 export function batcher<I, O>(opts: { max: number; lingerMs: number; parallel?: number }, run: (items: I[]) => Promise<O[]>): (item: I) => Promise<O> {
   const { max, lingerMs, parallel = 1 } = opts;

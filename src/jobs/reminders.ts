@@ -192,8 +192,9 @@ async function fireReminders(services: Services, queues: Queues, jobs: ReminderJ
     const taskIds = list.flatMap((r) => (r.taskId ? [r.taskId] : []));
     const tasks = new Map(taskIds.length ? (await db.task.findMany({ where: { id: { in: taskIds } }, include: TASK_VIEW })).map((t) => [t.id, t]) : []);
     // Meeting reminders go to each attendee instead (meetingMessages).
-    const targets = await recipientsOf(db, list.filter((r) => r.kind !== 'MEETING'), config.DEFAULT_LOCALE);
-    const targetOf = new Map(list.filter((r) => r.kind !== 'MEETING').map((r, i) => [r.id, targets[i]]));
+    const direct = list.filter((r) => r.kind !== 'MEETING');
+    const targets = await recipientsOf(db, direct, config.DEFAULT_LOCALE);
+    const targetOf = new Map(direct.map((r, i) => [r.id, targets[i]]));
     const sent = new Map<string, number>();
     const outgoing: Outgoing[] = [];
     for (const r of list) {

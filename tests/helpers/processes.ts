@@ -112,3 +112,13 @@ export async function recordingProxy(target: string): Promise<RecordingProxy> {
     },
   };
 }
+
+/** Whether a process with this pid still runs (stale test or bench databases are named after theirs). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
