@@ -1,7 +1,7 @@
 /**
  * `tsx bench/profile.ts <file.cpuprofile> [n]`: the top `n` functions of a V8 CPU profile (as
  * written by `BENCH_CPU_PROF=1 npm run bench`) by self time and by total time, with the share
- * of samples, so a cost can be found without opening DevTools.
+ * of samples, and self time by npm package, so a cost can be found without opening DevTools.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,5 +51,19 @@ const show = (title: string, m: Map<string, number>) => {
   process.stdout.write(`\n${title} (${all} samples)\n`);
   for (const [l, c] of [...m].sort((a, b) => b[1] - a[1]).slice(0, Number(n))) process.stdout.write(`${((100 * c) / all).toFixed(1).padStart(5)} %  ${l}\n`);
 };
+/** Where a frame's code lives: its npm package, the project's own code, or the runtime. */
+const owner = (node: ProfileNode) => {
+  const { url, functionName } = node.callFrame;
+  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  return url.startsWith('node:') ? 'node:*' : 'project';
+};
+const byOwner = new Map<string, number>();
+for (const [id, count] of hits) {
+  const o = owner(byId.get(id)!);
+  byOwner.set(o, (byOwner.get(o) ?? 0) + count);
+}
+show('self time by package', byOwner);
 show('self time', self);
 show('total time', total);

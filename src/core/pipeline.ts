@@ -57,6 +57,9 @@ export const identify: Middleware = async (ctx, next) => {
   await next();
 };
 
+/** Counts one event in a key that expires: one command where MULTI/INCR/EXPIRE/EXEC was four. */
+const COUNT_SCRIPT = `local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n`;
+
 /**
  * Per-sender flood guard in Redis: past `RATE_LIMIT_PER_MINUTE` events in a minute, the sender
  * gets one polite answer and the rest of the minute is ignored.
@@ -66,7 +69,7 @@ export const rateLimit: Middleware = async (ctx, next) => {
   const { chat, sender } = ctx.event;
   const minute = Math.floor(ctx.now.getTime() / 60_000);
   const key = `${config.REDIS_PREFIX}:rl:${chat.platform}:${chat.workspace}:${sender.userId}:${minute}`;
-  const [[, count]] = (await redis.multi().incr(key).expire(key, 120).exec()) as [[unknown, number]];
+  const count = (await redis.eval(COUNT_SCRIPT, 1, key, 120)) as number;
   if (count <= config.RATE_LIMIT_PER_MINUTE) return next();
   if (count === config.RATE_LIMIT_PER_MINUTE + 1) ctx.reply(ctx.tr('core.rateLimited'));
 };

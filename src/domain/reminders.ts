@@ -170,6 +170,8 @@ export async function syncTaskReminders(
   fresh = false,
 ): Promise<string[]> {
   const open = task.status === 'OPEN' && task.dueAt !== null && task.assigneeId !== null;
+  // A new task without both a due date and an assignee has no reminders, nor any to cancel.
+  if (fresh && !open) return [];
   const due = task.dueAt ?? now;
   const morning = DateTime.fromJSDate(due, { zone }).plus({ days: 1 }).set({ hour: REMINDER_DEFAULT_HOUR, minute: 0, second: 0, millisecond: 0 }).toJSDate();
   const base = { communeId: task.communeId, taskId: task.id, targetMemberId: task.assigneeId, text: task.title, timezone: zone };

@@ -3,36 +3,71 @@
  * handed to the `outbound` queue after commit. A row left pending (crash between commit and
  * enqueue, Redis flushed) is found again by {@link requeuePending}.
  */
-import type { Outgoing } from '../core/context.js';
-import { dbPlatform } from '../core/context.js';
+import { dbPlatform, type Outgoing } from '../core/context.js';
+import type { InboundEvent } from '../core/types.js';
 import type { PrismaClient, Tx } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Queues } from './queues.js';
 
 /**
- * Writes outgoing messages as outbox rows; returns their ids in order. One statement of the
- * same shape whatever the number of rows: a `createMany` of n rows is a new query shape for
- * each n, compiled afresh by Prisma's query compiler (docs/performance.md). Timestamps are
- * given, not left to the column default, which would read the session's time zone: they are
- * stored as UTC wall time, as Prisma writes them.
+ * The outbox rows of `outgoing`, as a `SELECT` to insert from: one statement of the same shape
+ * whatever the number of rows (a `createMany` of n rows is a new query shape for each n,
+ * compiled afresh by Prisma's query compiler, docs/performance.md). Timestamps are given, not
+ * left to the column default, which would read the session's time zone: they are stored as UTC
+ * wall time, as Prisma writes them. `v."n"` is each row's position.
  */
-export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?: string): Promise<string[]> {
-  if (outgoing.length === 0) return [];
+function outboxRows(outgoing: Outgoing[], sourceEventKey: string | null): Prisma.Sql {
   const col = <T>(pick: (o: Outgoing) => T) => outgoing.map(pick);
-  const rows = await db.$queryRaw<{ id: bigint }[]>`
-    INSERT INTO "OutboxMessage" ("platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "sourceEventKey", "createdAt")
-    SELECT v."platform"::"Platform", v."workspace", v."chatId", v."threadId", v."communeId", v."memberId", v."identityId", v."payload", ${sourceEventKey ?? null}, ${new Date()}
+  return Prisma.sql`
+    SELECT v."platform"::"Platform", v."workspace", v."chatId", v."threadId", v."communeId", v."memberId", v."identityId", v."payload", ${sourceEventKey}, ${new Date()}
     FROM unnest(
       ${col((o) => dbPlatform(o.to.platform))}::text[], ${col((o) => o.to.workspace)}::text[], ${col((o) => o.to.chatId)}::text[],
       ${col((o) => o.to.threadId ?? null)}::text[], ${col((o) => o.communeId ?? null)}::text[], ${col((o) => o.memberId ?? null)}::text[],
       ${col((o) => o.identityId ?? null)}::text[], ${col((o) => JSON.stringify(o.message))}::jsonb[]
-    ) WITH ORDINALITY AS v("platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "n")
+    ) WITH ORDINALITY AS v("platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "n")`;
+}
+
+const OUTBOX_COLUMNS = Prisma.sql`"platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "sourceEventKey", "createdAt"`;
+
+/** Serial ids, in the order their rows were inserted (the order given). */
+function inOrder(ids: bigint[]): string[] {
+  return ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((id) => id.toString());
+}
+
+/** Writes outgoing messages as outbox rows, in one statement; returns their ids in order. */
+export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?: string): Promise<string[]> {
+  if (outgoing.length === 0) return [];
+  const rows = await db.$queryRaw<{ id: bigint }[]>`
+    INSERT INTO "OutboxMessage" (${OUTBOX_COLUMNS})
+    ${outboxRows(outgoing, sourceEventKey ?? null)}
     ORDER BY v."n"
     RETURNING "id"`;
-  // Rows are inserted in the order given, so their serial ids rise in that order.
-  return rows
-    .map((r) => r.id)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((id) => id.toString());
+  return inOrder(rows.map((r) => r.id));
+}
+
+/**
+ * Claims `event`'s key and writes its replies, in one statement at the end of the event's
+ * transaction (docs/performance.md): the rows are written only if the key was free. Returns
+ * their ids in order, or null when the event was already handled (or is being handled by a
+ * transaction that then commits: the insert waits for it) — the caller then rolls back.
+ */
+export async function claimAndWriteOutbox(db: Tx, event: InboundEvent, outgoing: Outgoing[]): Promise<string[] | null> {
+  const [row] = await db.$queryRaw<{ claimed: boolean; ids: string[] | null }[]>`
+    WITH "claimed" AS (
+      INSERT INTO "HandledEvent" ("key", "platform", "handledAt")
+      VALUES (${event.id}, ${dbPlatform(event.chat.platform)}::"Platform", ${new Date()})
+      ON CONFLICT ("key") DO NOTHING
+      RETURNING 1
+    ), "written" AS (
+      INSERT INTO "OutboxMessage" (${OUTBOX_COLUMNS})
+      ${outboxRows(outgoing, event.id)}
+      WHERE EXISTS (SELECT 1 FROM "claimed")
+      ORDER BY v."n"
+      RETURNING "id"
+    )
+    SELECT EXISTS (SELECT 1 FROM "claimed") AS "claimed", (SELECT array_agg("id"::text) FROM "written") AS "ids"`;
+  if (!row?.claimed) return null;
+  return inOrder((row.ids ?? []).map((id) => BigInt(id)));
 }
 
 /** Hands outbox rows to the delivery queue (job id `out-<id>`, so a second enqueue is a no-op). */

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipeline } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
+import { handleInbound } from '../../src/jobs/inbound.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris (UTC+1).
@@ -12,6 +14,17 @@ describe('task commands through the console and the real queues', () => {
   });
   afterAll(async () => {
     await h?.stop();
+  });
+
+  /** The mayor's line `text` in her direct chat, as the platform event `id`. */
+  const mayorSays = (id: string, text: string): InboundEvent => ({
+    id,
+    kind: 'message',
+    chat: { platform: 'console', workspace: '', chatId: 'direct', isDirect: true },
+    sender: { userId: 'maire' },
+    at: NOW.toISOString(),
+    text,
+    addressed: true,
   });
 
   const task = (number: number) =>
@@ -139,15 +152,7 @@ describe('task commands through the console and the real queues', () => {
   });
 
   it('handles a redelivered platform event once, even when Redis lost the first job', async () => {
-    const event: InboundEvent = {
-      id: 'console-redelivery-1',
-      kind: 'message',
-      chat: { platform: 'console', workspace: '', chatId: 'direct', isDirect: true },
-      sender: { userId: 'maire' },
-      at: NOW.toISOString(),
-      text: 'tache Vérifier la redélivrance',
-      addressed: true,
-    };
+    const event = mayorSays('console-redelivery-1', 'tache Vérifier la redélivrance');
     await h.app.submit(event);
     await h.app.settle(event.id);
     await h.app.submit(event); // same job id: BullMQ ignores it
@@ -156,6 +161,30 @@ describe('task commands through the console and the real queues', () => {
     await h.app.settle(event.id);
     expect(await h.prisma.task.count({ where: { title: 'Vérifier la redélivrance' } })).toBe(1);
     expect(await h.prisma.outboxMessage.count({ where: { sourceEventKey: event.id } })).toBe(1);
+    expect(await h.prisma.handledEvent.count({ where: { key: event.id } })).toBe(1);
+  });
+
+  it('handles one event taken by two workers at once a single time: the second rolls its change back', async () => {
+    const event = mayorSays('console-race-1', 'tache Vérifier la course');
+    const run = pipeline(h.app.router);
+    const results = await Promise.all([1, 2, 3].map(() => handleInbound(h.app.services, h.app.metrics, run, event)));
+    expect(results.filter((r) => r.duplicate)).toHaveLength(2);
+    expect(results.filter((r) => !r.duplicate).map((r) => r.outboxIds.length)).toEqual([1]);
+    expect(await h.prisma.task.count({ where: { title: 'Vérifier la course' } })).toBe(1);
+    expect(await h.prisma.auditEvent.count({ where: { action: 'task.create', entityId: (await h.prisma.task.findFirstOrThrow({ where: { title: 'Vérifier la course' } })).id } })).toBe(1);
+    expect(await h.prisma.outboxMessage.count({ where: { sourceEventKey: event.id } })).toBe(1);
+  });
+
+  it('claims an event that failed with a user mistake once, with its answer', async () => {
+    const event = mayorSays('console-mistake-1', 'fait 999');
+    const run = pipeline(h.app.router);
+    const first = await handleInbound(h.app.services, h.app.metrics, run, event);
+    const again = await handleInbound(h.app.services, h.app.metrics, run, event);
+    expect(first).toMatchObject({ duplicate: false });
+    expect(first.outboxIds).toHaveLength(1);
+    expect(again).toEqual({ duplicate: true, outboxIds: [] });
+    const [answer] = await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: event.id } });
+    expect((answer!.payload as { text: string }).text).toContain('999');
     expect(await h.prisma.handledEvent.count({ where: { key: event.id } })).toBe(1);
   });
 });
