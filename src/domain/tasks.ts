@@ -2,7 +2,7 @@
  * Task use cases: create, list, complete, reopen, assign, postpone. Each checks permissions,
  * writes its audit row in the caller's transaction, and knows nothing of chat.
  */
-import { createId } from '@paralleldrive/cuid2';
+import { randomUUID } from 'node:crypto';
 import { ForbiddenError, NotFoundError, UserError } from '../core/errors.js';
 import type { Tx } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -39,7 +39,8 @@ export async function createTask(db: Tx, actor: Actor, input: NewTask): Promise<
   if (input.projectId) assertCan(actor, 'project.read');
   // Number, task, audit row and the names shown: one statement (four to six through the
   // client, docs/performance.md). The audit row's `after` is trace(task), its number added in SQL.
-  const id = createId();
+  // A UUID, as the schema's `@default(uuid())` gives a task created through the client.
+  const id = randomUUID();
   const now = new Date();
   const fields = { title, status: 'OPEN', dueAt: input.dueAt ?? null, assigneeId: input.assigneeId ?? null, projectId: input.projectId ?? null };
   const [row] = await db.$queryRaw<(Omit<TaskView, 'assignee' | 'project'> & { assigneeName: string | null; projectName: string | null })[]>`
