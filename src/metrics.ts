@@ -13,6 +13,8 @@ export interface Metrics {
   deliveryLatency: Histogram<'platform'>;
   /** Deliveries by platform and result (sent, retry, failed). */
   deliveries: Counter<'platform' | 'result'>;
+  /** Inbound batches of more than one event: committed together, or replayed one by one after a failure. */
+  inboundBatches: Counter<'outcome'>;
   /** Jobs per queue and state, refreshed at each scrape. */
   queueDepth: Gauge<'queue' | 'state'>;
 }
@@ -48,6 +50,12 @@ export function createMetrics(queueCounts?: () => Promise<Record<string, Record<
       help: 'Time from outbox row to platform acknowledgement',
       labelNames: ['platform'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    inboundBatches: new Counter({
+      name: 'pilote_inbound_batches_total',
+      help: 'Inbound batches of several events, by outcome (committed, replayed)',
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
     deliveries: new Counter({

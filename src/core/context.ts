@@ -48,6 +48,23 @@ export function dbPlatform(p: Platform): Actor['platform'] {
   return p.toUpperCase() as Actor['platform'];
 }
 
+/** What the sender's chat identity leads to: their identity, member and commune, in one row. */
+export interface SenderIdentity {
+  identityId: string;
+  directChatId: string | null;
+  unreachableAt: Date | null;
+  memberId: string;
+  role: Role;
+  displayName: string;
+  locale: string;
+  timezone: string | null;
+  erasedAt: Date | null;
+  communeId: string;
+  communeName: string;
+  insee: string;
+  communeTimezone: string;
+}
+
 /** Per-event context; built by the inbound handler, passed through the middleware. */
 export class Context {
   readonly event: InboundEvent;
@@ -66,8 +83,15 @@ export class Context {
   /** How the command ended, for metrics: ok unless a step says otherwise (usage, forbidden…). */
   outcome = 'ok';
 
-  constructor(event: InboundEvent, services: Services, db: Tx, locale: Locale) {
+  /**
+   * The sender's identity row, looked up by the inbound handler for all the events of a batch at
+   * once (`findIdentities`); null when the sender is not linked. `identify` turns it into `member`.
+   */
+  readonly identity: SenderIdentity | null;
+
+  constructor(event: InboundEvent, services: Services, db: Tx, locale: Locale, identity: SenderIdentity | null) {
     this.event = event;
+    this.identity = identity;
     this.services = services;
     this.db = db;
     this.locale = locale;

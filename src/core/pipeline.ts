@@ -2,42 +2,38 @@
  * The middleware every event goes through: identify the member, rate-limit them, then route
  * the command or button to its handler with the role check.
  */
-import type { Role } from '../generated/prisma/enums.js';
+import type { Tx } from '../db/client.js';
 import { toLocale, type Locale } from '../i18n/index.js';
-import { compose, dbPlatform, type Context, type Middleware } from './context.js';
+import { compose, dbPlatform, type Context, type Middleware, type SenderIdentity } from './context.js';
 import { allowed, type Requirement, type Router } from './router.js';
 import { fold } from './text.js';
-import type { SentAction } from './types.js';
+import type { InboundEvent, SentAction } from './types.js';
 
-/** What {@link identify} reads of a sender: their identity, member and commune, in one row. */
-interface IdentityRow {
-  identityId: string;
-  directChatId: string | null;
-  unreachableAt: Date | null;
-  memberId: string;
-  role: Role;
-  displayName: string;
-  locale: string;
-  timezone: string | null;
-  erasedAt: Date | null;
-  communeId: string;
-  communeName: string;
-  insee: string;
-  communeTimezone: string;
+/**
+ * Looks up the senders of `events` in one query (one per event would be one statement more for
+ * every event of a batch, docs/performance.md): each one's identity, member and commune, or
+ * null when the sender is not linked.
+ */
+export async function findIdentities(db: Tx, events: InboundEvent[]): Promise<(SenderIdentity | null)[]> {
+  const rows = await db.$queryRaw<(SenderIdentity & { n: bigint })[]>`
+    SELECT e."n", i."id" AS "identityId", i."directChatId", i."unreachableAt",
+           m."id" AS "memberId", m."role"::text AS "role", m."displayName", m."locale", m."timezone", m."erasedAt",
+           c."id" AS "communeId", c."name" AS "communeName", c."insee", c."timezone" AS "communeTimezone"
+    FROM unnest(${events.map((e) => dbPlatform(e.chat.platform))}::text[], ${events.map((e) => e.chat.workspace)}::text[], ${events.map((e) => e.sender.userId)}::text[])
+         WITH ORDINALITY AS e("platform", "workspace", "userId", "n")
+    JOIN "ChatIdentity" i ON i."platform" = e."platform"::"Platform" AND i."workspace" = e."workspace" AND i."userId" = e."userId"
+    JOIN "Member" m ON m."id" = i."memberId" JOIN "Commune" c ON c."id" = m."communeId"`;
+  const found = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
+  return events.map((_, i) => found.get(i + 1) ?? null);
 }
 
 /**
- * Finds the linked member behind the sender; leaves `ctx.member` unset if not linked. Every
- * event pays for it: one joined query rather than three (docs/performance.md).
+ * Makes the sender's identity (looked up by {@link findIdentities}) the context's member;
+ * leaves `ctx.member` unset if not linked or erased.
  */
 export const identify: Middleware = async (ctx, next) => {
-  const { chat, sender } = ctx.event;
-  const [row] = await ctx.db.$queryRaw<IdentityRow[]>`
-    SELECT i."id" AS "identityId", i."directChatId", i."unreachableAt",
-           m."id" AS "memberId", m."role"::text AS "role", m."displayName", m."locale", m."timezone", m."erasedAt",
-           c."id" AS "communeId", c."name" AS "communeName", c."insee", c."timezone" AS "communeTimezone"
-    FROM "ChatIdentity" i JOIN "Member" m ON m."id" = i."memberId" JOIN "Commune" c ON c."id" = m."communeId"
-    WHERE i."platform" = ${dbPlatform(chat.platform)}::"Platform" AND i."workspace" = ${chat.workspace} AND i."userId" = ${sender.userId}`;
+  const { chat } = ctx.event;
+  const row = ctx.identity;
   if (row && !row.erasedAt) {
     ctx.member = {
       id: row.memberId,

@@ -1,11 +1,12 @@
 /**
  * The inbound worker's job: handle one platform event once, in one transaction that makes the
  * change with its audit rows, then records the event key and writes the replies to the outbox
- * (one statement). A key already taken rolls the whole change back.
+ * (one statement). A key already taken rolls the whole change back. Events that arrive
+ * together share one transaction ({@link handleInboundBatch}).
  */
 import { Context, type Middleware, type Services } from '../core/context.js';
 import { UserError } from '../core/errors.js';
-import { initialLocale } from '../core/pipeline.js';
+import { findIdentities, initialLocale } from '../core/pipeline.js';
 import type { InboundEvent } from '../core/types.js';
 import type { Tx } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
@@ -31,6 +32,42 @@ export function isTransient(err: unknown): boolean {
 }
 
 /**
+ * Runs the pipeline for `events` one after the other in one transaction, then claims their keys
+ * and writes their replies in one statement (docs/performance.md). Throws, and so rolls all of
+ * it back, when any of them fails or was handled already. `contexts` receives each event's
+ * context as it starts.
+ */
+async function handleTogether(services: Services, run: Middleware, events: InboundEvent[], contexts: Context[]): Promise<InboundResult[]> {
+  const { prisma, config } = services;
+  return prisma.$transaction(
+    async (db) => {
+      const identities = await findIdentities(db, events);
+      for (const [i, event] of events.entries()) {
+        contexts.push(new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), identities[i]!));
+      }
+      // In the order of their communes (stable: a commune's events keep theirs), so that two
+      // batches lock commune rows in the same order and never wait on each other in a cycle.
+      const order = [...contexts].sort((a, b) => compare(a.identity?.communeId ?? '', b.identity?.communeId ?? ''));
+      for (const c of order) await run(c, async () => undefined);
+      // Keys are claimed last, with the replies: a duplicate is rare, a statement is saved on
+      // every event.
+      const ids = await claimAndWriteOutbox(db, contexts.map((c) => ({ event: c.event, outgoing: c.outgoing })));
+      if (!ids) throw new Duplicate();
+      return contexts.map((c, i) => ({ duplicate: false, outboxIds: ids[i]!, reminderIds: [...c.reminderIds] }));
+    },
+    { timeout: 15_000, maxWait: 10_000 },
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function counted(metrics: Metrics, contexts: Context[]): void {
+  for (const c of contexts) if (c.command) metrics.commands.inc({ command: c.command.name, outcome: c.outcome });
+}
+
+/**
  * Handles an event: runs the pipeline in a transaction. A {@link UserError} rolls the change
  * back and answers the user; a transient failure is rethrown (the job retries) unless
  * `lastAttempt`; anything else is logged once and answered with a polite generic message.
@@ -43,29 +80,18 @@ export async function handleInbound(
   lastAttempt = true,
 ): Promise<InboundResult> {
   const { prisma, logger, config } = services;
-  let ctx: Context | undefined;
+  const contexts: Context[] = [];
   try {
-    const result = await prisma.$transaction(
-      async (db) => {
-        const c = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE));
-        ctx = c;
-        await run(c, async () => undefined);
-        // The key is claimed last, with the replies: a duplicate is rare, one statement is saved
-        // on every event (docs/performance.md).
-        const outboxIds = await claimAndWriteOutbox(db, event, c.outgoing);
-        if (!outboxIds) throw new Duplicate();
-        return { duplicate: false, outboxIds, reminderIds: [...c.reminderIds] };
-      },
-      { timeout: 15_000, maxWait: 10_000 },
-    );
-    if (ctx?.command) metrics.commands.inc({ command: ctx.command.name, outcome: ctx.outcome });
-    return result;
+    const [result] = await handleTogether(services, run, [event], contexts);
+    counted(metrics, contexts);
+    return result!;
   } catch (err) {
     if (err instanceof Duplicate) return { duplicate: true, outboxIds: [] };
+    const ctx = contexts[0];
     const command = ctx?.command?.name ?? 'none';
     if (!(err instanceof UserError) && isTransient(err) && !lastAttempt) throw err;
     // The change was rolled back; answer from the same context (it knows the member's locale).
-    const answer = ctx ?? new Context(event, services, prisma as unknown as Tx, initialLocale(event.sender.locale, config.DEFAULT_LOCALE));
+    const answer = ctx ?? new Context(event, services, prisma as unknown as Tx, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), null);
     answer.outgoing.length = 0;
     if (err instanceof UserError) {
       metrics.commands.inc({ command, outcome: err.code === 'E_FORBIDDEN' ? 'forbidden' : 'user_error' });
@@ -76,7 +102,37 @@ export async function handleInbound(
       logger.error({ err, eventId: event.id, platform: event.chat.platform, command }, 'command failed');
       answer.reply(answer.tr('core.internalError'));
     }
-    const outboxIds = await claimAndWriteOutbox(prisma as unknown as Tx, event, answer.outgoing);
-    return outboxIds ? { duplicate: false, outboxIds } : { duplicate: true, outboxIds: [] };
+    const ids = await claimAndWriteOutbox(prisma as unknown as Tx, [{ event, outgoing: answer.outgoing }]);
+    return ids ? { duplicate: false, outboxIds: ids[0]! } : { duplicate: true, outboxIds: [] };
   }
+}
+
+/** An event to handle, and whether its job has retries left. */
+export interface InboundItem {
+  event: InboundEvent;
+  lastAttempt: boolean;
+}
+
+/**
+ * Handles events that arrived together in one transaction (group commit: one BEGIN, one
+ * COMMIT and one claim-and-outbox statement for all, docs/performance.md). When anything in
+ * the batch fails — a user's mistake, an event already handled, a conflict — nothing of it
+ * stays and each event is handled again alone by {@link handleInbound}, where its failure is
+ * its own. Returns each event's result, or the error its job should fail with.
+ */
+export async function handleInboundBatch(services: Services, metrics: Metrics, run: Middleware, items: InboundItem[]): Promise<(InboundResult | Error)[]> {
+  if (items.length > 1) {
+    const contexts: Context[] = [];
+    try {
+      const results = await handleTogether(services, run, items.map((i) => i.event), contexts);
+      counted(metrics, contexts);
+      metrics.inboundBatches.inc({ outcome: 'committed' });
+      return results;
+    } catch {
+      metrics.inboundBatches.inc({ outcome: 'replayed' });
+    }
+  }
+  return Promise.all(
+    items.map((i) => handleInbound(services, metrics, run, i.event, i.lastAttempt).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))),
+  );
 }

@@ -12,19 +12,20 @@ import type { Queues } from './queues.js';
 /**
  * The outbox rows of `outgoing`, as a `SELECT` to insert from: one statement of the same shape
  * whatever the number of rows (a `createMany` of n rows is a new query shape for each n,
- * compiled afresh by Prisma's query compiler, docs/performance.md). Timestamps are given, not
- * left to the column default, which would read the session's time zone: they are stored as UTC
- * wall time, as Prisma writes them. `v."n"` is each row's position.
+ * compiled afresh by Prisma's query compiler, docs/performance.md). `sources[i]` is the event
+ * row i answers, if any. Timestamps are given, not left to the column default, which would
+ * read the session's time zone: they are stored as UTC wall time, as Prisma writes them.
+ * `v."n"` is each row's position.
  */
-function outboxRows(outgoing: Outgoing[], sourceEventKey: string | null): Prisma.Sql {
+function outboxRows(outgoing: Outgoing[], sources: (string | null)[]): Prisma.Sql {
   const col = <T>(pick: (o: Outgoing) => T) => outgoing.map(pick);
   return Prisma.sql`
-    SELECT v."platform"::"Platform", v."workspace", v."chatId", v."threadId", v."communeId", v."memberId", v."identityId", v."payload", ${sourceEventKey}, ${new Date()}
+    SELECT v."platform"::"Platform", v."workspace", v."chatId", v."threadId", v."communeId", v."memberId", v."identityId", v."payload", v."source", ${new Date()}
     FROM unnest(
       ${col((o) => dbPlatform(o.to.platform))}::text[], ${col((o) => o.to.workspace)}::text[], ${col((o) => o.to.chatId)}::text[],
       ${col((o) => o.to.threadId ?? null)}::text[], ${col((o) => o.communeId ?? null)}::text[], ${col((o) => o.memberId ?? null)}::text[],
-      ${col((o) => o.identityId ?? null)}::text[], ${col((o) => JSON.stringify(o.message))}::jsonb[]
-    ) WITH ORDINALITY AS v("platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "n")`;
+      ${col((o) => o.identityId ?? null)}::text[], ${col((o) => JSON.stringify(o.message))}::jsonb[], ${sources}::text[]
+    ) WITH ORDINALITY AS v("platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "source", "n")`;
 }
 
 const OUTBOX_COLUMNS = Prisma.sql`"platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "sourceEventKey", "createdAt"`;
@@ -39,35 +40,48 @@ export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?:
   if (outgoing.length === 0) return [];
   const rows = await db.$queryRaw<{ id: bigint }[]>`
     INSERT INTO "OutboxMessage" (${OUTBOX_COLUMNS})
-    ${outboxRows(outgoing, sourceEventKey ?? null)}
+    ${outboxRows(outgoing, outgoing.map(() => sourceEventKey ?? null))}
     ORDER BY v."n"
     RETURNING "id"`;
   return inOrder(rows.map((r) => r.id));
 }
 
+/** An event handled, and the replies it gave. */
+export interface Answered {
+  event: InboundEvent;
+  outgoing: Outgoing[];
+}
+
 /**
- * Claims `event`'s key and writes its replies, in one statement at the end of the event's
- * transaction (docs/performance.md): the rows are written only if the key was free. Returns
- * their ids in order, or null when the event was already handled (or is being handled by a
- * transaction that then commits: the insert waits for it) — the caller then rolls back.
+ * Claims the key of each event and writes their replies, in one statement at the end of their
+ * transaction (docs/performance.md): the rows are written only if every key was free. Returns
+ * each event's outbox ids in order, or null when a key was already taken (the event was
+ * handled, or is being handled by a transaction that then commits: the insert waits for it) —
+ * the caller then rolls back.
  */
-export async function claimAndWriteOutbox(db: Tx, event: InboundEvent, outgoing: Outgoing[]): Promise<string[] | null> {
-  const [row] = await db.$queryRaw<{ claimed: boolean; ids: string[] | null }[]>`
+export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise<string[][] | null> {
+  const outgoing = answered.flatMap((a) => a.outgoing);
+  const sources = answered.flatMap((a) => a.outgoing.map(() => a.event.id));
+  const [row] = await db.$queryRaw<{ claimed: number; ids: string[] | null }[]>`
     WITH "claimed" AS (
       INSERT INTO "HandledEvent" ("key", "platform", "handledAt")
-      VALUES (${event.id}, ${dbPlatform(event.chat.platform)}::"Platform", ${new Date()})
+      SELECT e."key", e."platform"::"Platform", ${new Date()}
+      FROM unnest(${answered.map((a) => a.event.id)}::text[], ${answered.map((a) => dbPlatform(a.event.chat.platform))}::text[]) AS e("key", "platform")
       ON CONFLICT ("key") DO NOTHING
       RETURNING 1
     ), "written" AS (
       INSERT INTO "OutboxMessage" (${OUTBOX_COLUMNS})
-      ${outboxRows(outgoing, event.id)}
-      WHERE EXISTS (SELECT 1 FROM "claimed")
+      ${outboxRows(outgoing, sources)}
+      WHERE (SELECT count(*) FROM "claimed") = ${answered.length}
       ORDER BY v."n"
       RETURNING "id"
     )
-    SELECT EXISTS (SELECT 1 FROM "claimed") AS "claimed", (SELECT array_agg("id"::text) FROM "written") AS "ids"`;
-  if (!row?.claimed) return null;
-  return inOrder((row.ids ?? []).map((id) => BigInt(id)));
+    SELECT (SELECT count(*) FROM "claimed")::int AS "claimed", (SELECT array_agg("id"::text) FROM "written") AS "ids"`;
+  if (row?.claimed !== answered.length) return null;
+  // Rows were inserted in order, each event's together: split the ordered ids by event.
+  const ids = inOrder((row.ids ?? []).map((id) => BigInt(id)));
+  let at = 0;
+  return answered.map((a) => ids.slice(at, (at += a.outgoing.length)));
 }
 
 /** Hands outbox rows to the delivery queue (job id `out-<id>`, so a second enqueue is a no-op). */

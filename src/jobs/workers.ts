@@ -8,7 +8,8 @@ import type { Middleware, Services } from '../core/context.js';
 import type { Adapter, Platform } from '../core/types.js';
 import type { Metrics } from '../metrics.js';
 import { deliveryProcessor } from './delivery.js';
-import { handleInbound, type InboundResult } from './inbound.js';
+import { batcher } from './batch.js';
+import { handleInboundBatch, type InboundItem, type InboundResult } from './inbound.js';
 import { enqueueOutbox } from './outbox.js';
 import { digestProcessor } from './digests.js';
 import { DIGESTS, INBOUND, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';
@@ -28,21 +29,28 @@ export interface WorkerOptions {
 /** How many more jobs at once the batched workers (outbound, reminders) take than the others. */
 const BATCHED = 16;
 
+/** Most events handled in one inbound transaction. */
+const INBOUND_BATCH = 8;
+
 /** Starts the inbound and outbound workers; returns them for shutdown. */
 export function startWorkers(opts: WorkerOptions): Worker[] {
   const { services, metrics, queues, connection, pipeline } = opts;
   const onError = (err: Error) => services.logger.error({ err }, 'worker error');
   const maxInbound = INBOUND_JOB_OPTIONS.attempts ?? 1;
 
+  // Events taken at the same time are handled in one transaction, two batches at a time (each
+  // runs its events in commune order, so they lock communes in the same order).
+  const handle = batcher({ max: INBOUND_BATCH, lingerMs: 0, parallel: 2 }, (items: InboundItem[]) => handleInboundBatch(services, metrics, pipeline, items));
   const inbound = new Worker<InboundJob, InboundResult>(
     INBOUND,
     async (job) => {
-      const result = await handleInbound(services, metrics, pipeline, job.data, job.attemptsMade + 1 >= maxInbound);
+      const result = await handle({ event: job.data, lastAttempt: job.attemptsMade + 1 >= maxInbound });
+      if (result instanceof Error) throw result;
       await enqueueOutbox(queues, result.outboxIds);
       if (result.reminderIds?.length) await scheduleReminders(services.prisma, queues, result.reminderIds);
       return result;
     },
-    { connection, prefix: queues.prefix, concurrency: opts.concurrency },
+    { connection, prefix: queues.prefix, concurrency: opts.concurrency * 2 },
   );
   // Deliveries and reminders are handled in batches (one query or transaction for many jobs,
   // docs/performance.md): a job waiting in a batch holds no connection, so these two workers

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipeline } from '../../src/core/pipeline.js';
+import type { InboundEvent } from '../../src/core/types.js';
+import { handleInboundBatch, type InboundResult } from '../../src/jobs/inbound.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+// Tuesday 1 December 2026, 10:00 in Paris.
+const NOW = new Date('2026-12-01T09:00:00Z');
+
+describe('inbound events handled together (group commit)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('inbound', { clock: () => NOW, now: NOW });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const says = (id: string, user: string, text: string): InboundEvent => ({
+    id,
+    kind: 'message',
+    chat: { platform: 'console', workspace: '', chatId: `direct-${user}`, isDirect: true },
+    sender: { userId: user },
+    at: NOW.toISOString(),
+    text,
+    addressed: true,
+  });
+  const batches = async (outcome: 'committed' | 'replayed') =>
+    (await h.app.metrics.inboundBatches.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+  const handle = (events: InboundEvent[]) =>
+    handleInboundBatch(h.app.services, h.app.metrics, pipeline(h.app.router), events.map((event) => ({ event, lastAttempt: true })));
+  const ok = (r: InboundResult | Error): InboundResult => {
+    if (r instanceof Error) throw r;
+    return r;
+  };
+  const replies = async (eventId: string) =>
+    (await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: eventId }, orderBy: { id: 'asc' } })).map((m) => (m.payload as { text: string }).text);
+
+  it('commits several events in one transaction, each with its own replies and key', async () => {
+    const before = await batches('committed');
+    const events = [says('b1-1', 'maire', 'tache Groupe un'), says('b1-2', 'adjoint', 'tache Groupe deux'), says('b1-3', 'maire', 'tache Groupe trois')];
+    const results = (await handle(events)).map(ok);
+    expect(await batches('committed')).toBe(before + 1);
+    expect(results.map((r) => [r.duplicate, r.outboxIds.length])).toEqual([[false, 1], [false, 1], [false, 1]]);
+    // Each event's reply row is its own, in the order of the events.
+    for (const [i, e] of events.entries()) {
+      const rows = await h.prisma.outboxMessage.findMany({ where: { id: { in: results[i]!.outboxIds.map(BigInt) } } });
+      expect(rows.map((r) => r.sourceEventKey)).toEqual([e.id]);
+    }
+    expect(await replies('b1-2')).toEqual([expect.stringContaining('Groupe deux')]);
+    const tasks = await h.prisma.task.findMany({ where: { title: { startsWith: 'Groupe' } }, orderBy: { number: 'asc' } });
+    expect(tasks.map((t) => t.title)).toEqual(['Groupe un', 'Groupe deux', 'Groupe trois']);
+    expect(await h.prisma.handledEvent.count({ where: { key: { in: events.map((e) => e.id) } } })).toBe(3);
+  });
+
+  it('replays each event alone when one is a user mistake: the others stand, the mistake is answered', async () => {
+    const before = await batches('replayed');
+    const results = (await handle([says('b2-1', 'maire', 'tache Rejeu un'), says('b2-2', 'maire', 'fait 999'), says('b2-3', 'adjoint', 'tache Rejeu deux')])).map(ok);
+    expect(await batches('replayed')).toBe(before + 1);
+    expect(results.map((r) => r.duplicate)).toEqual([false, false, false]);
+    expect(await h.prisma.task.count({ where: { title: { startsWith: 'Rejeu' } } })).toBe(2);
+    expect(await replies('b2-2')).toEqual([expect.stringContaining('999')]);
+    expect(await replies('b2-1')).toEqual([expect.stringContaining('Rejeu un')]);
+    expect(await h.prisma.handledEvent.count({ where: { key: { in: ['b2-1', 'b2-2', 'b2-3'] } } })).toBe(3);
+  });
+
+  it('replays each event alone when one was handled already: it is not handled twice', async () => {
+    ok((await handle([says('b3-1', 'maire', 'tache Déjà vu')]))[0]!);
+    const results = (await handle([says('b3-2', 'adjoint', 'tache Pas encore vu'), says('b3-1', 'maire', 'tache Déjà vu')])).map(ok);
+    expect(results.map((r) => r.duplicate)).toEqual([false, true]);
+    expect(await h.prisma.task.count({ where: { title: 'Déjà vu' } })).toBe(1);
+    expect(await h.prisma.task.count({ where: { title: 'Pas encore vu' } })).toBe(1);
+    expect(await replies('b3-1')).toHaveLength(1);
+  });
+
+  it('batches events the worker takes at the same time, and answers every one', async () => {
+    const before = await batches('committed');
+    const events = Array.from({ length: 24 }, (_, i) => says(`b4-${i}`, i % 2 ? 'maire' : 'adjoint', `tache Rafale ${i}`));
+    await Promise.all(events.map((e) => h.app.submit(e)));
+    for (const e of events) await h.app.settle(e.id);
+    expect(await batches('committed')).toBeGreaterThan(before);
+    expect(await h.prisma.task.count({ where: { title: { startsWith: 'Rafale ' } } })).toBe(24);
+    const sent = await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: { in: events.map((e) => e.id) } } });
+    expect(sent.map((m) => m.status)).toEqual(Array(24).fill('SENT'));
+  });
+});
