@@ -92,7 +92,10 @@ export class App {
       // Inbound, outbound and reminder workers each run WORKER_CONCURRENCY jobs that hold a connection.
       prisma = createPrisma(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 4 });
     }
-    const redis = connectRedis(config, { maxRetriesPerRequest: null, lazyConnect: false, enableAutoPipelining: true });
+    // No auto-pipelining: on a connection that carries BullMQ's scripts, each pipeline ioredis
+    // builds copies every script onto itself, which cost more than the writes it saved
+    // (docs/performance.md).
+    const redis = connectRedis(config, { maxRetriesPerRequest: null, lazyConnect: false });
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     const queues = createQueues(redis, config.REDIS_PREFIX, (err) => logger.error({ err }, 'queue error'));
     const metrics = createMetrics(() => queues.counts());

@@ -291,9 +291,12 @@ export function parseWhen(text: string, opts: WhenOptions): WhenMatch | null {
 
   const nowZ = DateTime.fromJSDate(opts.now, { zone: opts.zone });
   const ref = fakeLocal(nowZ);
-  const fr = firstResult(chronoFr.casual, text, ref);
-  const en = firstResult(chronoEn.GB, text, ref);
-  const [mine, other] = opts.locale === 'en' ? [en, fr] : [fr, en];
+  const [mineParser, otherParser] = opts.locale === 'en' ? [chronoEn.GB, chronoFr.casual] : [chronoFr.casual, chronoEn.GB];
+  const mine = firstResult(mineParser, text, ref);
+  // The other language can only win by starting earlier or reaching further: not when the
+  // member's own already covers all of the text (`vendredi 17h`), which saves a parse.
+  const whole = mine && mine.index <= text.length - text.trimStart().length && mine.index + mine.text.length >= text.trimEnd().length;
+  const other = whole ? null : firstResult(otherParser, text, ref);
   let best = mine ?? other;
   if (mine && other && (other.index < mine.index || (other.index === mine.index && other.text.length > mine.text.length))) {
     best = other;
