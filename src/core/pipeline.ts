@@ -53,8 +53,18 @@ export const identify: Middleware = async (ctx, next) => {
   await next();
 };
 
-/** Counts one event in a key that expires: one command where MULTI/INCR/EXPIRE/EXEC was four. */
-const COUNT_SCRIPT = `local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n`;
+/**
+ * Gives event ARGV[2] its rank among the sender's events of the minute (a hash that expires
+ * after ARGV[1] seconds), the same rank when it comes again: an event replayed after its
+ * batch failed, or redelivered by the platform, is not counted twice. One round trip.
+ */
+const RANK_SCRIPT = `
+local n = redis.call('HGET', KEYS[1], ARGV[2])
+if n then return tonumber(n) end
+n = redis.call('HLEN', KEYS[1]) + 1
+redis.call('HSET', KEYS[1], ARGV[2], n)
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`;
 
 /**
  * Per-sender flood guard in Redis: past `RATE_LIMIT_PER_MINUTE` events in a minute, the sender
@@ -65,7 +75,7 @@ export const rateLimit: Middleware = async (ctx, next) => {
   const { chat, sender } = ctx.event;
   const minute = Math.floor(ctx.now.getTime() / 60_000);
   const key = `${config.REDIS_PREFIX}:rl:${chat.platform}:${chat.workspace}:${sender.userId}:${minute}`;
-  const count = (await redis.eval(COUNT_SCRIPT, 1, key, 120)) as number;
+  const count = (await redis.eval(RANK_SCRIPT, 1, key, 120, ctx.event.id)) as number;
   if (count <= config.RATE_LIMIT_PER_MINUTE) return next();
   if (count === config.RATE_LIMIT_PER_MINUTE + 1) ctx.reply(ctx.tr('core.rateLimited'));
 };

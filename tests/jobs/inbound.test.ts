@@ -7,6 +7,21 @@ import { startHarness, type Harness } from '../helpers/harness.js';
 // Tuesday 1 December 2026, 10:00 in Paris.
 const NOW = new Date('2026-12-01T09:00:00Z');
 
+/** `text` typed by console user `user` in their direct chat, as platform event `id`. */
+const says = (id: string, user: string, text: string): InboundEvent => ({
+  id,
+  kind: 'message',
+  chat: { platform: 'console', workspace: '', chatId: `direct-${user}`, isDirect: true },
+  sender: { userId: user },
+  at: NOW.toISOString(),
+  text,
+  addressed: true,
+});
+
+/** Handles `events` as one batch of the inbound worker would. */
+const handleAll = (h: Harness, events: InboundEvent[]) =>
+  handleInboundBatch(h.app.services, h.app.metrics, pipeline(h.app.router), events.map((event) => ({ event, lastAttempt: true })));
+
 describe('inbound events handled together (group commit)', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -16,19 +31,9 @@ describe('inbound events handled together (group commit)', () => {
     await h?.stop();
   });
 
-  const says = (id: string, user: string, text: string): InboundEvent => ({
-    id,
-    kind: 'message',
-    chat: { platform: 'console', workspace: '', chatId: `direct-${user}`, isDirect: true },
-    sender: { userId: user },
-    at: NOW.toISOString(),
-    text,
-    addressed: true,
-  });
   const batches = async (outcome: 'committed' | 'replayed') =>
     (await h.app.metrics.inboundBatches.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
-  const handle = (events: InboundEvent[]) =>
-    handleInboundBatch(h.app.services, h.app.metrics, pipeline(h.app.router), events.map((event) => ({ event, lastAttempt: true })));
+  const handle = (events: InboundEvent[]) => handleAll(h, events);
   const ok = (r: InboundResult | Error): InboundResult => {
     if (r instanceof Error) throw r;
     return r;
@@ -82,5 +87,35 @@ describe('inbound events handled together (group commit)', () => {
     expect(await h.prisma.task.count({ where: { title: { startsWith: 'Rafale ' } } })).toBe(24);
     const sent = await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: { in: events.map((e) => e.id) } } });
     expect(sent.map((m) => m.status)).toEqual(Array(24).fill('SENT'));
+  });
+});
+
+describe('the per-member flood guard', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('flood', { clock: () => NOW, now: NOW, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const handle = (events: InboundEvent[]) => handleAll(h, events);
+  const texts = async (eventId: string) =>
+    (await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: eventId } })).map((m) => (m.payload as { text: string }).text);
+
+  it('counts an event replayed after its batch failed once, then answers the flood once and ignores the rest', async () => {
+    // The batch fails on the mistake and is replayed event by event: each is ranked once.
+    await handle([says('f-1', 'maire', 'tache Inondation un'), says('f-2', 'maire', 'fait 999')]);
+    await handle([says('f-3', 'maire', 'tache Inondation deux')]);
+    expect(await h.prisma.task.count({ where: { title: { startsWith: 'Inondation' } } })).toBe(2);
+    // The fourth event of the minute gets the polite answer, the fifth nothing.
+    await handle([says('f-4', 'maire', 'tache Inondation trois')]);
+    await handle([says('f-5', 'maire', 'tache Inondation quatre')]);
+    expect(await texts('f-4')).toEqual(['Doucement 🙂 Vous envoyez beaucoup de messages ; je reprends dans une minute.']);
+    expect(await texts('f-5')).toEqual([]);
+    expect(await h.prisma.task.count({ where: { title: { startsWith: 'Inondation' } } })).toBe(2);
+    // Each member has their own count.
+    await handle([says('f-6', 'adjoint', 'tache Inondation cinq')]);
+    expect(await texts('f-6')).toEqual([expect.stringContaining('Inondation cinq')]);
   });
 });
