@@ -31,11 +31,11 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
   };
   // Deliveries running at the same time read their rows and record their success together:
   // one query for many messages instead of one each (docs/performance.md).
-  const loadRow = batcher({ max: 64, lingerMs: 1, parallel: 2 }, async (ids: bigint[]) => {
+  const loadRow = batcher({ max: 64, lingerMs: 0, parallel: 2 }, async (ids: bigint[]) => {
     const rows = new Map((await prisma.outboxMessage.findMany({ where: { id: { in: ids } } })).map((r) => [r.id, r]));
     return ids.map((id) => rows.get(id));
   });
-  const recordSent = batcher({ max: 64, lingerMs: 1, parallel: 2 }, async (items: Sent[]): Promise<(Error | undefined)[]> => {
+  const recordSent = batcher({ max: 64, lingerMs: 0, parallel: 2 }, async (items: Sent[]): Promise<(Error | undefined)[]> => {
     try {
       await recordSentMany(prisma, items, services.clock());
       return items.map(() => undefined);
