@@ -2,6 +2,7 @@
  * The middleware every event goes through: identify the member, rate-limit them, then route
  * the command or button to its handler with the role check.
  */
+import { createHash } from 'node:crypto';
 import type { Tx } from '../db/client.js';
 import { toLocale, type Locale } from '../i18n/index.js';
 import { compose, dbPlatform, type Context, type Middleware, type SenderIdentity } from './context.js';
@@ -65,6 +66,7 @@ n = redis.call('HLEN', KEYS[1]) + 1
 redis.call('HSET', KEYS[1], ARGV[2], n)
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;
+const RANK_SHA = createHash('sha1').update(RANK_SCRIPT).digest('hex');
 
 /**
  * Per-sender flood guard in Redis: past `RATE_LIMIT_PER_MINUTE` events in a minute, the sender
@@ -75,7 +77,11 @@ export const rateLimit: Middleware = async (ctx, next) => {
   const { chat, sender } = ctx.event;
   const minute = Math.floor(ctx.now.getTime() / 60_000);
   const key = `${config.REDIS_PREFIX}:rl:${chat.platform}:${chat.workspace}:${sender.userId}:${minute}`;
-  const count = (await redis.eval(RANK_SCRIPT, 1, key, 120, ctx.event.id)) as number;
+  const count = (await redis.evalsha(RANK_SHA, 1, key, 120, ctx.event.id).catch((err: Error) => {
+    // Redis forgot the script (restarted, flushed): send it whole, which loads it again.
+    if (!/NOSCRIPT/.test(err.message)) throw err;
+    return redis.eval(RANK_SCRIPT, 1, key, 120, ctx.event.id);
+  })) as number;
   if (count <= config.RATE_LIMIT_PER_MINUTE) return next();
   if (count === config.RATE_LIMIT_PER_MINUTE + 1) ctx.reply(ctx.tr('core.rateLimited'));
 };
