@@ -89,7 +89,10 @@ export class App {
     let prisma = opts.prisma;
     if (!prisma) {
       if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
-      // Inbound, outbound and reminder workers each run WORKER_CONCURRENCY jobs that hold a connection.
+      // Connections are held by the inbound batches (two transactions at a time; a failed one's
+      // events are replayed one by one), the outbound batches (up to four queries), the reminder
+      // batches (two transactions) and the digests (up to four); the rest is headroom for the
+      // scheduler, the HTTP routes and bursts.
       prisma = createPrisma(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 4 });
     }
     // No auto-pipelining: on a connection that carries BullMQ's scripts, each pipeline ioredis

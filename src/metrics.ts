@@ -13,8 +13,11 @@ export interface Metrics {
   deliveryLatency: Histogram<'platform'>;
   /** Deliveries by platform and result (sent, retry, failed). */
   deliveries: Counter<'platform' | 'result'>;
-  /** Inbound batches of more than one event: committed together, or replayed one by one after a failure. */
-  inboundBatches: Counter<'outcome'>;
+  /**
+   * Inbound batches of more than one event: committed together, or replayed one by one after a
+   * failure, with its reason (user_error, duplicate, transient, error).
+   */
+  inboundBatches: Counter<'outcome' | 'reason'>;
   /** Jobs per queue and state, refreshed at each scrape. */
   queueDepth: Gauge<'queue' | 'state'>;
 }
@@ -54,8 +57,8 @@ export function createMetrics(queueCounts?: () => Promise<Record<string, Record<
     }),
     inboundBatches: new Counter({
       name: 'pilote_inbound_batches_total',
-      help: 'Inbound batches of several events, by outcome (committed, replayed)',
-      labelNames: ['outcome'] as const,
+      help: 'Inbound batches of several events, by outcome (committed, replayed) and reason of a replay',
+      labelNames: ['outcome', 'reason'] as const,
       registers: [registry],
     }),
     deliveries: new Counter({

@@ -57,12 +57,15 @@ export const identify: Middleware = async (ctx, next) => {
 /**
  * Gives event ARGV[2] its rank among the sender's events of the minute (a hash that expires
  * after ARGV[1] seconds), the same rank when it comes again: an event replayed after its
- * batch failed, or redelivered by the platform, is not counted twice. One round trip.
+ * batch failed, or redelivered by the platform, is not counted twice. Past the limit ARGV[3]
+ * plus the one answered, events are not remembered (a flood does not grow the hash): they all
+ * rank limit + 2. One round trip.
  */
 const RANK_SCRIPT = `
 local n = redis.call('HGET', KEYS[1], ARGV[2])
 if n then return tonumber(n) end
 n = redis.call('HLEN', KEYS[1]) + 1
+if n > tonumber(ARGV[3]) + 1 then return n end
 redis.call('HSET', KEYS[1], ARGV[2], n)
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;
@@ -77,10 +80,10 @@ export const rateLimit: Middleware = async (ctx, next) => {
   const { chat, sender } = ctx.event;
   const minute = Math.floor(ctx.now.getTime() / 60_000);
   const key = `${config.REDIS_PREFIX}:rl:${chat.platform}:${chat.workspace}:${sender.userId}:${minute}`;
-  const count = (await redis.evalsha(RANK_SHA, 1, key, 120, ctx.event.id).catch((err: Error) => {
+  const count = (await redis.evalsha(RANK_SHA, 1, key, 120, ctx.event.id, config.RATE_LIMIT_PER_MINUTE).catch((err: Error) => {
     // Redis forgot the script (restarted, flushed): send it whole, which loads it again.
     if (!/NOSCRIPT/.test(err.message)) throw err;
-    return redis.eval(RANK_SCRIPT, 1, key, 120, ctx.event.id);
+    return redis.eval(RANK_SCRIPT, 1, key, 120, ctx.event.id, config.RATE_LIMIT_PER_MINUTE);
   })) as number;
   if (count <= config.RATE_LIMIT_PER_MINUTE) return next();
   if (count === config.RATE_LIMIT_PER_MINUTE + 1) ctx.reply(ctx.tr('core.rateLimited'));

@@ -42,18 +42,29 @@ async function handleTogether(services: Services, run: Middleware, events: Inbou
   return prisma.$transaction(
     async (db) => {
       const identities = await findIdentities(db, events);
-      for (const [i, event] of events.entries()) {
-        contexts.push(new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), identities[i]!));
-      }
       // In the order of their communes (stable: a commune's events keep theirs), so that two
-      // batches lock commune rows in the same order and never wait on each other in a cycle.
-      const order = [...contexts].sort((a, b) => compare(a.identity?.communeId ?? '', b.identity?.communeId ?? ''));
-      for (const c of order) await run(c, async () => undefined);
+      // batches take commune rows (the task counter) in the same order. Other rows can still
+      // meet in a cycle; PostgreSQL then cancels one batch, which is replayed.
+      const order = events.map((_, i) => i).sort((a, b) => compare(identities[a]?.communeId ?? '', identities[b]?.communeId ?? ''));
+      const seen = new Set<string>();
+      const byIndex: Context[] = [];
+      for (const i of order) {
+        const event = events[i]!;
+        // A sender's earlier event in this batch may have linked them, changed their language or
+        // erased them: their identity is read again for the next one.
+        const sender = `${event.chat.platform}\u0000${event.chat.workspace}\u0000${event.sender.userId}`;
+        const identity = seen.has(sender) ? (await findIdentities(db, [event]))[0]! : identities[i]!;
+        seen.add(sender);
+        const c = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), identity);
+        byIndex[i] = c;
+        contexts.push(c);
+        await run(c, async () => undefined);
+      }
       // Keys are claimed last, with the replies: a duplicate is rare, a statement is saved on
       // every event.
-      const ids = await claimAndWriteOutbox(db, contexts.map((c) => ({ event: c.event, outgoing: c.outgoing })));
+      const ids = await claimAndWriteOutbox(db, byIndex.map((c) => ({ event: c.event, outgoing: c.outgoing })));
       if (!ids) throw new Duplicate();
-      return contexts.map((c, i) => ({ duplicate: false, outboxIds: ids[i]!, reminderIds: [...c.reminderIds] }));
+      return byIndex.map((c, i) => ({ duplicate: false, outboxIds: ids[i]!, reminderIds: [...c.reminderIds] }));
     },
     { timeout: 15_000, maxWait: 10_000 },
   );
@@ -71,6 +82,8 @@ function counted(metrics: Metrics, contexts: Context[]): void {
  * Handles an event: runs the pipeline in a transaction. A {@link UserError} rolls the change
  * back and answers the user; a transient failure is rethrown (the job retries) unless
  * `lastAttempt`; anything else is logged once and answered with a polite generic message.
+ * An event handled already (its key is taken) is reported as a duplicate, neither counted nor
+ * logged, whatever its second run did.
  */
 export async function handleInbound(
   services: Services,
@@ -81,30 +94,36 @@ export async function handleInbound(
 ): Promise<InboundResult> {
   const { prisma, logger, config } = services;
   const contexts: Context[] = [];
+  let failure: unknown;
   try {
     const [result] = await handleTogether(services, run, [event], contexts);
     counted(metrics, contexts);
     return result!;
   } catch (err) {
-    if (err instanceof Duplicate) return { duplicate: true, outboxIds: [] };
-    const ctx = contexts[0];
-    const command = ctx?.command?.name ?? 'none';
-    if (!(err instanceof UserError) && isTransient(err) && !lastAttempt) throw err;
-    // The change was rolled back; answer from the same context (it knows the member's locale).
-    const answer = ctx ?? new Context(event, services, prisma as unknown as Tx, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), null);
-    answer.outgoing.length = 0;
-    if (err instanceof UserError) {
-      metrics.commands.inc({ command, outcome: err.code === 'E_FORBIDDEN' ? 'forbidden' : 'user_error' });
-      // A mistake of the user's: only they need to see the answer (Slack shows it ephemerally).
-      answer.reply({ text: answer.t(err.key as never, err.params), ephemeralFor: event.sender.userId });
-    } else {
-      metrics.commands.inc({ command, outcome: 'error' });
-      logger.error({ err, eventId: event.id, platform: event.chat.platform, command }, 'command failed');
-      answer.reply(answer.tr('core.internalError'));
-    }
-    const ids = await claimAndWriteOutbox(prisma as unknown as Tx, [{ event, outgoing: answer.outgoing }]);
-    return ids ? { duplicate: false, outboxIds: ids[0]! } : { duplicate: true, outboxIds: [] };
+    failure = err;
   }
+  if (failure instanceof Duplicate) return { duplicate: true, outboxIds: [] };
+  if (!(failure instanceof UserError) && isTransient(failure) && !lastAttempt) throw failure;
+  // The change was rolled back; answer from the same context (it knows the member's locale).
+  const ctx = contexts[0];
+  const command = ctx?.command?.name ?? 'none';
+  const answer = ctx ?? new Context(event, services, prisma as unknown as Tx, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), null);
+  answer.outgoing.length = 0;
+  if (failure instanceof UserError) {
+    // A mistake of the user's: only they need to see the answer (Slack shows it ephemerally).
+    answer.reply({ text: answer.t(failure.key as never, failure.params), ephemeralFor: event.sender.userId });
+  } else {
+    answer.reply(answer.tr('core.internalError'));
+  }
+  const ids = await claimAndWriteOutbox(prisma as unknown as Tx, [{ event, outgoing: answer.outgoing }]);
+  if (!ids) return { duplicate: true, outboxIds: [] };
+  if (failure instanceof UserError) {
+    metrics.commands.inc({ command, outcome: failure.code === 'E_FORBIDDEN' ? 'forbidden' : 'user_error' });
+  } else {
+    metrics.commands.inc({ command, outcome: 'error' });
+    logger.error({ err: failure, eventId: event.id, platform: event.chat.platform, command }, 'command failed');
+  }
+  return { duplicate: false, outboxIds: ids[0]! };
 }
 
 /** An event to handle, and whether its job has retries left. */
@@ -113,26 +132,44 @@ export interface InboundItem {
   lastAttempt: boolean;
 }
 
+/** Why a batch was replayed, for `pilote_inbound_batches_total`. */
+function replayReason(err: unknown): string {
+  if (err instanceof UserError) return 'user_error';
+  if (err instanceof Duplicate) return 'duplicate';
+  return isTransient(err) ? 'transient' : 'error';
+}
+
 /**
  * Handles events that arrived together in one transaction (group commit: one BEGIN, one
  * COMMIT and one claim-and-outbox statement for all, docs/performance.md). When anything in
  * the batch fails — a user's mistake, an event already handled, a conflict — nothing of it
- * stays and each event is handled again alone by {@link handleInbound}, where its failure is
- * its own. Returns each event's result, or the error its job should fail with.
+ * stays and each event is handled again alone by {@link handleInbound}, one after the other,
+ * where its failure is its own. Returns each event's result, or the error its job should fail with.
  */
 export async function handleInboundBatch(services: Services, metrics: Metrics, run: Middleware, items: InboundItem[]): Promise<(InboundResult | Error)[]> {
   if (items.length > 1) {
     const contexts: Context[] = [];
+    let results: InboundResult[] | undefined;
     try {
-      const results = await handleTogether(services, run, items.map((i) => i.event), contexts);
+      results = await handleTogether(services, run, items.map((i) => i.event), contexts);
+    } catch (err) {
+      const reason = replayReason(err);
+      metrics.inboundBatches.inc({ outcome: 'replayed', reason });
+      // A user's mistake or a duplicate is ordinary; anything else is worth a look, though the
+      // replay below logs the event that fails alone.
+      if (reason === 'error' || reason === 'transient') {
+        services.logger.warn({ err, events: items.map((i) => i.event.id) }, 'inbound batch failed; replaying its events one by one');
+      }
+    }
+    if (results) {
       counted(metrics, contexts);
       metrics.inboundBatches.inc({ outcome: 'committed' });
       return results;
-    } catch {
-      metrics.inboundBatches.inc({ outcome: 'replayed' });
     }
   }
-  return Promise.all(
-    items.map((i) => handleInbound(services, metrics, run, i.event, i.lastAttempt).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))),
-  );
+  const out: (InboundResult | Error)[] = [];
+  for (const i of items) {
+    out.push(await handleInbound(services, metrics, run, i.event, i.lastAttempt).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+  }
+  return out;
 }

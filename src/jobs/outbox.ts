@@ -57,7 +57,8 @@ export interface Answered {
  * transaction (docs/performance.md): the rows are written only if every key was free. Returns
  * each event's outbox ids in order, or null when a key was already taken (the event was
  * handled, or is being handled by a transaction that then commits: the insert waits for it) —
- * the caller then rolls back.
+ * the caller then rolls back. With several events it must run in a transaction: keys claimed
+ * before one found taken are given back only by rolling back.
  */
 export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise<string[][] | null> {
   const outgoing = answered.flatMap((a) => a.outgoing);

@@ -26,7 +26,7 @@ export interface WorkerOptions {
   concurrency: number;
 }
 
-/** How many more jobs at once the batched workers (outbound, reminders) take than the others. */
+/** How many more jobs at once the outbound and reminder workers take than the others (they batch up to 64). */
 const BATCHED = 16;
 
 /** Most events handled in one inbound transaction. */
@@ -39,7 +39,8 @@ export function startWorkers(opts: WorkerOptions): Worker[] {
   const maxInbound = INBOUND_JOB_OPTIONS.attempts ?? 1;
 
   // Events taken at the same time are handled in one transaction, two batches at a time (each
-  // runs its events in commune order, so they lock communes in the same order).
+  // runs its events in commune order, so they take commune rows in the same order; a deadlock
+  // on other rows cancels one batch, which is replayed event by event).
   const handle = batcher({ max: INBOUND_BATCH, lingerMs: 0, parallel: 2 }, (items: InboundItem[]) => handleInboundBatch(services, metrics, pipeline, items));
   const inbound = new Worker<InboundJob, InboundResult>(
     INBOUND,

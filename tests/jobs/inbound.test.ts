@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
-import { handleInboundBatch, type InboundResult } from '../../src/jobs/inbound.js';
+import { handleInbound, handleInboundBatch, type InboundResult } from '../../src/jobs/inbound.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
@@ -32,7 +32,7 @@ describe('inbound events handled together (group commit)', () => {
   });
 
   const batches = async (outcome: 'committed' | 'replayed') =>
-    (await h.app.metrics.inboundBatches.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    (await h.app.metrics.inboundBatches.get()).values.filter((v) => v.labels.outcome === outcome).reduce((sum, v) => sum + v.value, 0);
   const handle = (events: InboundEvent[]) => handleAll(h, events);
   const ok = (r: InboundResult | Error): InboundResult => {
     if (r instanceof Error) throw r;
@@ -78,6 +78,27 @@ describe('inbound events handled together (group commit)', () => {
     expect(await replies('b3-1')).toHaveLength(1);
   });
 
+  it('reads a sender again for their next event in a batch: a language changed by the first answers the second', async () => {
+    const results = (await handle([says('b5-1', 'adjoint', 'langue en'), says('b5-2', 'adjoint', 'tache Language check')])).map(ok);
+    expect(results.map((r) => r.duplicate)).toEqual([false, false]);
+    expect(await replies('b5-2')).toEqual([expect.stringContaining('created: Language check')]);
+    ok((await handle([says('b5-3', 'adjoint', 'langue fr')]))[0]!);
+  });
+
+  it('neither counts nor answers again an event handled already whose second run fails', async () => {
+    ok((await handle([says('b6-0', 'maire', 'tache Dédoublonner')]))[0]!);
+    const { number } = await h.prisma.task.findFirstOrThrow({ where: { title: 'Dédoublonner' } });
+    const done = says('b6-1', 'maire', `fait ${number}`);
+    ok((await handle([done]))[0]!);
+    const userErrors = async () =>
+      (await h.app.metrics.commands.get()).values.filter((v) => v.labels.outcome === 'user_error').reduce((sum, v) => sum + v.value, 0);
+    const before = await userErrors();
+    // Run again (a job retried after its commit), it finds the task done: a user error, but a duplicate.
+    expect(await handleInbound(h.app.services, h.app.metrics, pipeline(h.app.router), done)).toEqual({ duplicate: true, outboxIds: [] });
+    expect(await userErrors()).toBe(before);
+    expect(await replies('b6-1')).toHaveLength(1);
+  });
+
   it('batches events the worker takes at the same time, and answers every one', async () => {
     const before = await batches('committed');
     const events = Array.from({ length: 24 }, (_, i) => says(`b4-${i}`, i % 2 ? 'maire' : 'adjoint', `tache Rafale ${i}`));
@@ -115,6 +136,9 @@ describe('the per-member flood guard', () => {
     await handle([says('f-5', 'maire', 'tache Inondation quatre')]);
     expect(await texts('f-4')).toEqual(['Doucement 🙂 Vous envoyez beaucoup de messages ; je reprends dans une minute.']);
     expect(await texts('f-5')).toEqual([]);
+    // The flood is not remembered past the answered event: the minute's hash stays small.
+    const key = `${h.app.services.config.REDIS_PREFIX}:rl:console::maire:${Math.floor(NOW.getTime() / 60_000)}`;
+    expect(await h.app.services.redis.hlen(key)).toBe(4);
     expect(await h.prisma.task.count({ where: { title: { startsWith: 'Inondation' } } })).toBe(2);
     // Each member has their own count.
     await handle([says('f-6', 'adjoint', 'tache Inondation cinq')]);
