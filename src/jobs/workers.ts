@@ -41,14 +41,27 @@ export function startWorkers(opts: WorkerOptions): Worker[] {
   // Events taken at the same time are handled in one transaction, two batches at a time (each
   // runs its events in commune order, so they take commune rows in the same order; a deadlock
   // on other rows cancels one batch, which is replayed event by event).
-  const handle = batcher({ max: INBOUND_BATCH, lingerMs: 0, parallel: 2 }, (items: InboundItem[]) => handleInboundBatch(services, metrics, pipeline, items));
+  // After commit, the batch's replies go to the delivery queue in one `addBulk` and its reminders
+  // are scheduled together. If that fails, its jobs fail: a retry finds its events handled, and
+  // the replies, still pending, are queued by the pending-row sweep, the reminders by reconcile.
+  const handle = batcher({ max: INBOUND_BATCH, lingerMs: 0, parallel: 2 }, async (items: InboundItem[]) => {
+    const results = await handleInboundBatch(services, metrics, pipeline, items);
+    const done = results.filter((r): r is InboundResult => !(r instanceof Error));
+    try {
+      await enqueueOutbox(queues, done.flatMap((r) => r.outboxIds));
+      const reminderIds = done.flatMap((r) => r.reminderIds ?? []);
+      if (reminderIds.length) await scheduleReminders(services.prisma, queues, reminderIds);
+    } catch (err) {
+      const failed = err instanceof Error ? err : new Error(String(err));
+      return results.map((r) => (r instanceof Error ? r : failed));
+    }
+    return results;
+  });
   const inbound = new Worker<InboundJob, InboundResult>(
     INBOUND,
     async (job) => {
       const result = await handle({ event: job.data, lastAttempt: job.attemptsMade + 1 >= maxInbound });
       if (result instanceof Error) throw result;
-      await enqueueOutbox(queues, result.outboxIds);
-      if (result.reminderIds?.length) await scheduleReminders(services.prisma, queues, result.reminderIds);
       return result;
     },
     { connection, prefix: queues.prefix, concurrency: opts.concurrency * 2 },
