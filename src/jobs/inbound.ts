@@ -23,12 +23,19 @@ export interface InboundResult {
 /** Thrown inside an event's transaction to roll it back when the event was already handled. */
 class Duplicate extends Error {}
 
-/** Errors worth retrying the whole job for (database or network trouble), not bugs. */
+/**
+ * Errors worth retrying the whole job for (database or network trouble, a deadlock or a
+ * serialization failure), not bugs. A raw query's failure comes from Prisma as P2010 with the
+ * driver's SQLSTATE inside (`meta.driverAdapterError.cause.originalCode`).
+ */
 export function isTransient(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; message?: string };
+  const e = err as { code?: string; name?: string; message?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } };
   if (e?.name === 'PrismaClientInitializationError') return true;
   if (e?.code && ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034', '40001', '40P01'].includes(e.code)) return true;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection.*closed|terminating connection/i.test(e?.message ?? '');
+  const cause = e?.meta?.driverAdapterError?.cause;
+  if (cause?.originalCode && ['40001', '40P01'].includes(cause.originalCode)) return true;
+  if (cause?.kind === 'TransactionWriteConflict') return true;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection.*closed|terminating connection|deadlock detected/i.test(e?.message ?? '');
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
-import { handleInbound, handleInboundBatch, type InboundResult } from '../../src/jobs/inbound.js';
+import { handleInbound, handleInboundBatch, isTransient, type InboundResult } from '../../src/jobs/inbound.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
@@ -97,6 +97,38 @@ describe('inbound events handled together (group commit)', () => {
     expect(await handleInbound(h.app.services, h.app.metrics, pipeline(h.app.router), done)).toEqual({ duplicate: true, outboxIds: [] });
     expect(await userErrors()).toBe(before);
     expect(await replies('b6-1')).toHaveLength(1);
+  });
+
+  it('handles every event once when two batches take the same rows in opposite orders', async () => {
+    ok((await handle([says('d-0', 'maire', 'tache Verrouiller le local')]))[0]!);
+    const { number } = await h.prisma.task.findFirstOrThrow({ where: { title: 'Verrouiller le local' } });
+    // A completes the task then creates one (task row, then commune counter); B the other way round.
+    const a = [says('d-a1', 'maire', `fait ${number}`), says('d-a2', 'maire', 'tache Verrou A')];
+    const b = [says('d-b1', 'adjoint', 'tache Verrou B'), says('d-b2', 'adjoint', `fait ${number}`)];
+    const results = (await Promise.all([handle(a), handle(b)])).flat().map(ok);
+    expect(results.map((r) => r.duplicate)).toEqual([false, false, false, false]);
+    expect(await h.prisma.task.count({ where: { title: { in: ['Verrou A', 'Verrou B'] } } })).toBe(2);
+    expect((await h.prisma.task.findFirstOrThrow({ where: { title: 'Verrouiller le local' } })).status).toBe('DONE');
+    for (const e of [...a, ...b]) expect(await replies(e.id)).toHaveLength(1);
+    expect(await h.prisma.auditEvent.count({ where: { action: 'task.complete', entityId: (await h.prisma.task.findFirstOrThrow({ where: { number } })).id } })).toBe(1);
+  });
+
+  it('takes a deadlock, as PostgreSQL reports it through Prisma, for a transient failure: the job retries', async () => {
+    const { maire, adjoint } = h.demo.members;
+    let release!: () => void;
+    const bothLocked = new Promise<void>((resolve) => (release = resolve));
+    let locked = 0;
+    const crossed = (first: string, second: string) =>
+      h.prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`UPDATE "Member" SET "displayName" = "displayName" WHERE "id" = ${first}`;
+        if (++locked === 2) release();
+        await bothLocked;
+        await tx.$executeRaw`UPDATE "Member" SET "displayName" = "displayName" WHERE "id" = ${second}`;
+      });
+    const outcomes = await Promise.allSettled([crossed(maire, adjoint), crossed(adjoint, maire)]);
+    const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    expect(failed).toHaveLength(1);
+    expect(isTransient(failed[0])).toBe(true);
   });
 
   it('batches events the worker takes at the same time, and answers every one', async () => {
