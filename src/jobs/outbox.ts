@@ -30,11 +30,6 @@ function outboxRows(outgoing: Outgoing[], sources: (string | null)[]): Prisma.Sq
 
 const OUTBOX_COLUMNS = Prisma.sql`"platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "sourceEventKey", "createdAt"`;
 
-/** Serial ids, in the order their rows were inserted (the order given). */
-function inOrder(ids: bigint[]): string[] {
-  return ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((id) => id.toString());
-}
-
 /** Writes outgoing messages as outbox rows, in one statement; returns their ids in order. */
 export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?: string): Promise<string[]> {
   if (outgoing.length === 0) return [];
@@ -43,7 +38,11 @@ export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?:
     ${outboxRows(outgoing, outgoing.map(() => sourceEventKey ?? null))}
     ORDER BY v."n"
     RETURNING "id"`;
-  return inOrder(rows.map((r) => r.id));
+  // Rows are inserted in the order given, so their serial ids rise in that order.
+  return rows
+    .map((r) => r.id)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((id) => id.toString());
 }
 
 /** An event handled, and the replies it gave. */
@@ -77,10 +76,11 @@ export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise
       ORDER BY v."n"
       RETURNING "id"
     )
-    SELECT (SELECT count(*) FROM "claimed")::int AS "claimed", (SELECT array_agg("id"::text) FROM "written") AS "ids"`;
+    SELECT (SELECT count(*) FROM "claimed")::int AS "claimed", (SELECT array_agg("id" ORDER BY "id")::text[] FROM "written") AS "ids"`;
   if (row?.claimed !== answered.length) return null;
-  // Rows were inserted in order, each event's together: split the ordered ids by event.
-  const ids = inOrder((row.ids ?? []).map((id) => BigInt(id)));
+  // Rows were inserted in order, each event's together (serial ids rise in that order): split
+  // the ordered ids by event.
+  const ids = row.ids ?? [];
   let at = 0;
   return answered.map((a) => ids.slice(at, (at += a.outgoing.length)));
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
 import { handleInbound } from '../../src/jobs/inbound.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris (UTC+1).
 const NOW = new Date('2026-12-01T09:00:00Z');
@@ -17,15 +17,7 @@ describe('task commands through the console and the real queues', () => {
   });
 
   /** The mayor's line `text` in her direct chat, as the platform event `id`. */
-  const mayorSays = (id: string, text: string): InboundEvent => ({
-    id,
-    kind: 'message',
-    chat: { platform: 'console', workspace: '', chatId: 'direct', isDirect: true },
-    sender: { userId: 'maire' },
-    at: NOW.toISOString(),
-    text,
-    addressed: true,
-  });
+  const mayorSays = (id: string, text: string): InboundEvent => consoleEvent(id, 'maire', text, NOW, 'direct');
 
   const task = (number: number) =>
     h.prisma.task.findUniqueOrThrow({ where: { communeId_number: { communeId: h.demo.communeId, number } }, include: { assignee: true } });

@@ -8,11 +8,16 @@ import { Redis } from 'ioredis';
 import { ConsoleAdapter } from '../../adapters/console/index.js';
 import { App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { Adapter } from '../../src/core/types.js';
+import type { Adapter, InboundEvent } from '../../src/core/types.js';
 import type { PrismaClient } from '../../src/db/client.js';
 import { seedDemo, type DemoCommune, type DemoUser } from '../../src/db/seed.js';
 import { createLogger } from '../../src/logger.js';
 import { testDatabase } from './db.js';
+
+/** `text` typed by console user `user` in their direct chat `chatId`, as platform event `id`. */
+export function consoleEvent(id: string, user: string, text: string, at: Date, chatId = `direct-${user}`): InboundEvent {
+  return { id, kind: 'message', chat: { platform: 'console', workspace: '', chatId, isDirect: true }, sender: { userId: user }, at: at.toISOString(), text, addressed: true };
+}
 
 /** A running test process; see {@link startHarness}. */
 export interface Harness {

@@ -2,21 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
 import { handleInbound, handleInboundBatch, isTransient, type InboundResult } from '../../src/jobs/inbound.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
 const NOW = new Date('2026-12-01T09:00:00Z');
 
-/** `text` typed by console user `user` in their direct chat, as platform event `id`. */
-const says = (id: string, user: string, text: string): InboundEvent => ({
-  id,
-  kind: 'message',
-  chat: { platform: 'console', workspace: '', chatId: `direct-${user}`, isDirect: true },
-  sender: { userId: user },
-  at: NOW.toISOString(),
-  text,
-  addressed: true,
-});
+const says = (id: string, user: string, text: string): InboundEvent => consoleEvent(id, user, text, NOW);
 
 /** Handles `events` as one batch of the inbound worker would. */
 const handleAll = (h: Harness, events: InboundEvent[]) =>
