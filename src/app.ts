@@ -23,6 +23,7 @@ import { requeuePending } from './jobs/outbox.js';
 import { reconcileReminders } from './jobs/reminders.js';
 import { createQueues, INBOUND, INBOUND_JOB_OPTIONS, safeJobId, type InboundJob, type Queues } from './jobs/queues.js';
 import { startWorkers } from './jobs/workers.js';
+import type { Delivery } from './jobs/delivery.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
@@ -64,6 +65,7 @@ export class App {
   /** Bound HTTP port once started, if serving HTTP. */
   httpPort?: number;
   private workers: Worker[] = [];
+  private delivery?: Delivery;
   private closers: (() => Promise<unknown>)[] = [];
   private timers: NodeJS.Timeout[] = [];
   private elections: LeaderElection[] = [];
@@ -142,7 +144,7 @@ export class App {
     const { config, logger } = services;
     if (this.has('worker')) {
       for (const a of this.adapters.values()) await a.startSending();
-      this.workers = startWorkers({
+      ({ workers: this.workers, delivery: this.delivery } = startWorkers({
         services,
         metrics: this.metrics,
         queues,
@@ -150,7 +152,7 @@ export class App {
         pipeline: pipeline(this.router),
         adapters: this.adapters,
         concurrency: config.WORKER_CONCURRENCY,
-      });
+      }));
     }
     if (this.has('web')) {
       for (const a of this.adapters.values()) {
@@ -236,9 +238,12 @@ export class App {
     await within(Promise.allSettled(this.elections.map((e) => e.stop())), 2 * CLOSE_STEP_MS);
     this.elections = [];
     await within(Promise.allSettled([...this.adapters.values()].map((a) => a.stop())), 2 * CLOSE_STEP_MS);
+    const started = Date.now();
     const drain = Promise.allSettled(this.workers.map((w) => w.close()));
     const forced = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([drain, forced]);
+    // Replies the workers were sending themselves (no job holds them) get the rest of the grace.
+    await this.delivery?.idle(Math.max(0, graceMs - (Date.now() - started)));
     // BullMQ's close can wait forever on a connection that came back from an outage: each step
     // below gets a bounded time, then the connections are cut anyway.
     await within(Promise.allSettled(this.workers.map((w) => w.close(true))), CLOSE_STEP_MS);

@@ -9,6 +9,7 @@ import type { Services } from '../core/context.js';
 import { DeliveryError } from '../core/errors.js';
 import { buttonKeys, type Adapter, type OutboundMessage, type Platform, type SentAction } from '../core/types.js';
 import type { PrismaClient } from '../db/client.js';
+import type { OutboxMessage } from '../generated/prisma/client.js';
 import type { Platform as DbPlatform } from '../generated/prisma/enums.js';
 import type { Metrics } from '../metrics.js';
 import { memberRecipient, toMember } from '../core/recipients.js';
@@ -21,10 +22,53 @@ import { OUTBOUND_JOB_OPTIONS, type OutboundJob, type Queues } from './queues.js
 /** Past this many platform-requested delays a message fails for good. */
 const MAX_DELAYS = 50;
 
-/** Builds the `outbound` processor for the adapters this process can send with. */
-export function deliveryProcessor(services: Services, metrics: Metrics, adapters: ReadonlyMap<Platform, Adapter>, queues: Queues) {
+/** A row younger than this may still be sent by the worker that wrote it; the sweep waits longer. */
+const SEND_NOW_MAX_AGE_MS = 10_000;
+
+/** The first wait of a delivery that failed, as the `outbound` jobs' backoff starts. */
+const FIRST_BACKOFF_MS = (OUTBOUND_JOB_OPTIONS.backoff as { delay: number }).delay;
+
+/** What one attempt at sending an outbox row came to. */
+type Attempt =
+  | { kind: 'sent'; messageId: string }
+  | { kind: 'ignored' }
+  /** Ended for good (no adapter, unreachable, refused): recorded, nothing more to do. */
+  | { kind: 'ended'; error: string }
+  /** Not now: at `at` (epoch ms), its paced slot when `slot` is set. `attempts` counts retry-afters. */
+  | { kind: 'later'; at: number; slot?: number; attempts?: number; error?: Error }
+  /** Failed in a way worth retrying with backoff (network, adapter bug, a retry without a delay). */
+  | { kind: 'retry'; error: Error };
+
+/** Hands committed outbox rows to delivery ({@link Delivery.dispatch}). */
+export type Dispatch = (outboxIds: string[]) => Promise<void>;
+
+/** The delivery side of a worker process; see {@link createDelivery}. */
+export interface Delivery {
+  /** The `outbound` queue's processor. */
+  process(job: Job<OutboundJob>, token?: string): Promise<string>;
+  /**
+   * Hands committed outbox rows to delivery. Rows are sent at once by this process where they
+   * can be (their adapter is here, their chat's pace allows, not too many sends in flight):
+   * a reply then costs no second job. The others, and any that fails, go to the `outbound`
+   * queue, which owns retries. Resolves once every row was started or queued; throws only if
+   * the queue cannot be reached (the rows stay pending for the sweep).
+   */
+  dispatch: Dispatch;
+  /** Resolves once the sends started by {@link dispatch} are done, or after `timeoutMs`. */
+  idle(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Builds the delivery of a process for the adapters it can send with: the `outbound` job, and
+ * the sending of fresh rows by the worker that committed them (docs/architecture.md). Either
+ * way a row is sent through {@link attempt}: pacing, the platform's answer, the bookkeeping.
+ * `maxInFlight` bounds the rows sent at once outside the queue.
+ */
+export function createDelivery(services: Services, metrics: Metrics, adapters: ReadonlyMap<Platform, Adapter>, queues: Queues, maxInFlight: number): Delivery {
   const { prisma, logger, redis, config } = services;
   const maxAttempts = OUTBOUND_JOB_OPTIONS.attempts ?? 1;
+  const inFlight = new Set<Promise<void>>();
+  let sending = 0;
 
   const fail = async (id: bigint, error: string) => {
     await prisma.outboxMessage.update({ where: { id }, data: { status: 'FAILED', lastError: error.slice(0, 500) } });
@@ -46,26 +90,25 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
     }
   });
 
-  return async (job: Job<OutboundJob>, token?: string): Promise<string> => {
-    const id = BigInt(job.data.outboxId);
-    const row = await loadRow(id);
-    if (!row || row.status !== 'PENDING') return 'skipped';
+  /**
+   * Sends one row once. `slotReached`: the row's paced slot was reserved earlier and has come.
+   * Only a send the platform took, ignored or refused for good is recorded here; the caller
+   * decides what `later` and `retry` mean.
+   */
+  async function attempt(row: OutboxMessage, slotReached: boolean): Promise<Attempt> {
+    const { id } = row;
     const platform = row.platform.toLowerCase() as Platform;
     const adapter = adapters.get(platform);
     if (!adapter) {
       await fail(id, `no ${platform} adapter configured`);
-      throw new UnrecoverableError(`no ${platform} adapter configured`);
+      return { kind: 'ended', error: `no ${platform} adapter configured` };
     }
     const message = row.payload as unknown as OutboundMessage;
     const to = { platform, workspace: row.workspace, chatId: row.chatId, ...(row.threadId ? { threadId: row.threadId } : {}) };
     const pace = adapter.paceMs?.(to) ?? 0;
-    if (pace > 0 && token && !(job.data.slot !== undefined && Date.now() >= job.data.slot - 5)) {
+    if (pace > 0 && !slotReached) {
       const slot = await reserveSlot(redis, `${config.REDIS_PREFIX}:pace:${platform}:${row.workspace}:${row.chatId}`, pace);
-      if (slot > Date.now() + 5) {
-        await job.updateData({ ...job.data, slot });
-        await job.moveToDelayed(slot, token);
-        throw new DelayedError();
-      }
+      if (slot > Date.now() + 5) return { kind: 'later', at: slot, slot };
     }
     try {
       const sent = await adapter.send(to, message);
@@ -78,16 +121,13 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
       });
       metrics.deliveries.inc({ platform, result: 'sent' });
       metrics.deliveryLatency.observe({ platform }, (Date.now() - row.createdAt.getTime()) / 1000);
-      return sent.messageId;
+      return { kind: 'sent', messageId: sent.messageId };
     } catch (err) {
-      if (!(err instanceof DeliveryError)) {
-        // Unknown failure (network, adapter bug): retry with backoff, fail for good at the end.
-        return retryOrFail(err instanceof Error ? err : new Error(String(err)));
-      }
+      if (!(err instanceof DeliveryError)) return { kind: 'retry', error: err instanceof Error ? err : new Error(String(err)) };
       switch (err.failure) {
         case 'ignore':
           await prisma.outboxMessage.update({ where: { id }, data: { status: 'SENT', sentAt: services.clock(), lastError: err.message } });
-          return 'ignored';
+          return { kind: 'ignored' };
         case 'unreachable': {
           await markUnreachable(row.identityId, row.platform, row.workspace, row.chatId);
           await fail(id, err.message);
@@ -95,27 +135,47 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
           logger.warn({ outboxId: row.id.toString(), platform, chatId: row.chatId, reason: err.message }, 'recipient unreachable');
           // The member may have another linked account: the message goes there instead.
           if (row.memberId) await redirect(row.memberId, row.identityId, message);
-          throw new UnrecoverableError(err.message);
+          return { kind: 'ended', error: err.message };
         }
         case 'permanent':
           await fail(id, err.message);
           metrics.deliveries.inc({ platform, result: 'failed' });
           logger.error({ outboxId: row.id.toString(), platform, reason: err.message }, 'delivery failed for good');
-          throw new UnrecoverableError(err.message);
+          return { kind: 'ended', error: err.message };
         case 'retry': {
           metrics.deliveries.inc({ platform, result: 'retry' });
-          if (err.retryAfterMs !== undefined && token) {
-            const updated = await prisma.outboxMessage.update({
-              where: { id },
-              data: { attempts: { increment: 1 }, lastError: err.message.slice(0, 500) },
-            });
-            if (updated.attempts > MAX_DELAYS) return retryOrFail(err);
-            await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
-            throw new DelayedError();
-          }
-          return retryOrFail(err);
+          if (err.retryAfterMs === undefined) return { kind: 'retry', error: err };
+          const updated = await prisma.outboxMessage.update({
+            where: { id },
+            data: { attempts: { increment: 1 }, lastError: err.message.slice(0, 500) },
+          });
+          return { kind: 'later', at: Date.now() + err.retryAfterMs, attempts: updated.attempts, error: err };
         }
       }
+    }
+  }
+
+  async function processJob(job: Job<OutboundJob>, token?: string): Promise<string> {
+    const id = BigInt(job.data.outboxId);
+    const row = await loadRow(id);
+    if (!row || row.status !== 'PENDING') return 'skipped';
+    // Without a token the job cannot wait in the delayed set: it is sent now.
+    const slotReached = !token || (job.data.slot !== undefined && Date.now() >= job.data.slot - 5);
+    const out = await attempt(row, slotReached);
+    switch (out.kind) {
+      case 'sent':
+        return out.messageId;
+      case 'ignored':
+        return 'ignored';
+      case 'ended':
+        throw new UnrecoverableError(out.error);
+      case 'retry':
+        return retryOrFail(out.error);
+      case 'later':
+        if ((out.attempts !== undefined && out.attempts > MAX_DELAYS) || !token) return retryOrFail(out.error ?? new Error('paced'));
+        if (out.slot !== undefined) await job.updateData({ ...job.data, slot: out.slot });
+        await job.moveToDelayed(out.at, token);
+        throw new DelayedError();
     }
 
     async function retryOrFail(err: Error): Promise<never> {
@@ -125,13 +185,78 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
         data: { attempts: { increment: 1 }, lastError: err.message.slice(0, 500), ...(last ? { status: 'FAILED' as const } : {}) },
       });
       if (last) {
-        metrics.deliveries.inc({ platform, result: 'failed' });
-        logger.error({ outboxId: id.toString(), platform, err }, 'delivery failed after retries');
+        metrics.deliveries.inc({ platform: row!.platform.toLowerCase(), result: 'failed' });
+        logger.error({ outboxId: id.toString(), platform: row!.platform.toLowerCase(), err }, 'delivery failed after retries');
         throw new UnrecoverableError(err.message);
       }
       throw err;
     }
-  };
+  }
+
+  /** Sends one chat's fresh rows in order; from the first that cannot go now, the rest are queued. */
+  async function sendChat(rows: OutboxMessage[]): Promise<void> {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const rest = rows.slice(i + 1).map((r) => r.id.toString());
+      const outboxId = row.id.toString();
+      // Too old to be sure the sweep has not queued it meanwhile (docs/architecture.md).
+      if (Date.now() - row.createdAt.getTime() > SEND_NOW_MAX_AGE_MS) return enqueueOutbox(queues, [outboxId, ...rest]);
+      let out: Attempt;
+      try {
+        out = await attempt(row, false);
+      } catch (err) {
+        // The database failed around the send: the queue tries again (a message the platform
+        // took is not sent twice: its bookkeeping was retried in place).
+        out = { kind: 'retry', error: err instanceof Error ? err : new Error(String(err)) };
+      }
+      if (out.kind === 'later') return enqueueOutbox(queues, [{ outboxId, at: out.at, ...(out.slot !== undefined ? { slot: out.slot } : {}) }, ...rest]);
+      if (out.kind === 'retry') {
+        const error = out.error.message.slice(0, 500);
+        await prisma.outboxMessage.update({ where: { id: row.id }, data: { attempts: { increment: 1 }, lastError: error } }).catch(() => undefined);
+        return enqueueOutbox(queues, [{ outboxId, at: Date.now() + FIRST_BACKOFF_MS }, ...rest]);
+      }
+    }
+  }
+
+  /** Sends fresh rows, one chat's in order, chats side by side. */
+  async function sendNow(ids: string[]): Promise<void> {
+    let rows: OutboxMessage[];
+    try {
+      rows = (await Promise.all(ids.map((id) => loadRow(BigInt(id))))).filter((r): r is OutboxMessage => r?.status === 'PENDING');
+    } catch (err) {
+      logger.warn({ err, outboxIds: ids }, 'fresh replies could not be read; they go to the delivery queue');
+      return enqueueOutbox(queues, ids);
+    }
+    const chats = new Map<string, OutboxMessage[]>();
+    for (const row of rows) {
+      const key = `${row.platform}\u0000${row.workspace}\u0000${row.chatId}`;
+      chats.set(key, [...(chats.get(key) ?? []), row]);
+    }
+    const results = await Promise.allSettled([...chats.values()].map(sendChat));
+    for (const r of results) {
+      // Rows that could be neither sent nor queued (Redis away) stay pending for the sweep.
+      if (r.status === 'rejected') logger.warn({ err: r.reason }, 'fresh replies could not be queued; the outbox sweep will retry them');
+    }
+  }
+
+  async function dispatch(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const now = ids.slice(0, Math.max(0, maxInFlight - sending));
+    await enqueueOutbox(queues, ids.slice(now.length));
+    if (now.length === 0) return;
+    sending += now.length;
+    const run = sendNow(now)
+      .catch((err: unknown) => logger.warn({ err, outboxIds: now }, 'fresh replies could not be queued; the outbox sweep will retry them'))
+      .finally(() => {
+        sending -= now.length;
+        inFlight.delete(run);
+      });
+    inFlight.add(run);
+  }
+
+  async function idle(timeoutMs: number): Promise<void> {
+    await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
 
   async function redirect(memberId: string, deadIdentity: string | null, message: OutboundMessage): Promise<void> {
     const ids = await prisma.$transaction(async (db) => {
@@ -152,6 +277,8 @@ export function deliveryProcessor(services: Services, metrics: Metrics, adapters
       await prisma.roomBinding.updateMany({ where: { platform, workspace, chatId }, data: { unreachableAt: now } });
     }
   }
+
+  return { process: processJob, dispatch, idle };
 }
 
 /** A message the platform took: its outbox row, the platform's id, the actions of its buttons. */

@@ -11,8 +11,9 @@ import { memberRecipient, roomAddress, toMember } from '../core/recipients.js';
 import { communeDigest, isEmptyDigest, memberDigest, type DigestContent } from '../domain/digest.js';
 import { toLocale, translator, type Locale } from '../i18n/index.js';
 import { renderDigest } from '../commands/digest.js';
-import { enqueueOutbox, writeOutbox } from './outbox.js';
+import { writeOutbox } from './outbox.js';
 import type { DigestJob, Queues } from './queues.js';
+import type { Dispatch } from './delivery.js';
 
 /** A digest whose time passed less than this long ago is still sent (scheduler restarts). */
 export const DIGEST_CATCH_UP_MINUTES = 30;
@@ -55,7 +56,7 @@ export async function enqueueDueDigests(services: Services, queues: Queues, now:
 }
 
 /** Builds the `digests` processor. */
-export function digestProcessor(services: Services, queues: Queues) {
+export function digestProcessor(services: Services, dispatch: Dispatch) {
   const { prisma, config } = services;
   return async (job: Job<DigestJob>): Promise<string> => {
     const { kind, id, day } = job.data;
@@ -86,7 +87,7 @@ export function digestProcessor(services: Services, queues: Queues) {
       return writeOutbox(db, out);
     });
     if (!outboxIds) return 'already sent';
-    await enqueueOutbox(queues, outboxIds);
+    await dispatch(outboxIds);
     return outboxIds.length ? 'sent' : 'empty';
   };
 }

@@ -85,17 +85,37 @@ export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise
   return answered.map((a) => ids.slice(at, (at += a.outgoing.length)));
 }
 
-/** Hands outbox rows to the delivery queue (job id `out-<id>`, so a second enqueue is a no-op). */
-export async function enqueueOutbox(queues: Queues, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await queues.outbound.addBulk(ids.map((outboxId) => ({ name: 'deliver', data: { outboxId }, opts: { jobId: `out-${outboxId}` } })));
+/** A row to queue for delivery: its id, or its id with the time (epoch ms) it may go and the paced slot it holds. */
+export type QueuedRow = string | { outboxId: string; at?: number; slot?: number };
+
+/** The `outbound` job id of an outbox row (deterministic, so a second enqueue is a no-op). */
+export function outboxJobId(outboxId: string): string {
+  return `out-${outboxId}`;
+}
+
+/** Hands outbox rows to the delivery queue, in one `addBulk`; a row given a later `at` waits until then. */
+export async function enqueueOutbox(queues: Queues, rows: QueuedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const now = Date.now();
+  await queues.outbound.addBulk(
+    rows.map((r) => {
+      const { outboxId, at, slot }: { outboxId: string; at?: number; slot?: number } = typeof r === 'string' ? { outboxId: r } : r;
+      return {
+        name: 'deliver',
+        data: slot === undefined ? { outboxId } : { outboxId, slot },
+        opts: { jobId: outboxJobId(outboxId), ...(at !== undefined && at > now ? { delay: at - now } : {}) },
+      };
+    }),
+  );
 }
 
 /**
- * Re-enqueues pending rows older than `olderThanMs` (their job may have been lost); returns how
- * many. Job ids are deterministic, so rows whose job still exists are not doubled.
+ * Re-enqueues pending rows older than `olderThanMs` (their job may have been lost, or the worker
+ * that was sending them died); returns how many. Job ids are deterministic, so rows whose job
+ * still exists are not doubled. A worker sends its fresh rows itself only while they are young
+ * (delivery.ts), well inside this age.
  */
-export async function requeuePending(prisma: PrismaClient, queues: Queues, now: Date, olderThanMs = 30_000): Promise<number> {
+export async function requeuePending(prisma: PrismaClient, queues: Queues, now: Date, olderThanMs = 60_000): Promise<number> {
   const rows = await prisma.outboxMessage.findMany({
     where: { status: 'PENDING', createdAt: { lt: new Date(now.getTime() - olderThanMs) } },
     select: { id: true },
@@ -105,10 +125,10 @@ export async function requeuePending(prisma: PrismaClient, queues: Queues, now: 
   const ids = rows.map((r) => r.id.toString());
   const missing: string[] = [];
   for (const id of ids) {
-    const state = await queues.outbound.getJobState(`out-${id}`);
+    const state = await queues.outbound.getJobState(outboxJobId(id));
     if (state === 'unknown' || state === 'completed' || state === 'failed') {
       // A completed/failed job with a pending row means the row update was lost: retry it.
-      if (state !== 'unknown') await queues.outbound.remove(`out-${id}`).catch(() => undefined);
+      if (state !== 'unknown') await queues.outbound.remove(outboxJobId(id)).catch(() => undefined);
       missing.push(id);
     }
   }

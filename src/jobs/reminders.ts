@@ -16,6 +16,7 @@ import { renderReminder, renderMissedSummary } from '../commands/reminders.js';
 import { batcher } from './batch.js';
 import { enqueueOutbox, writeOutbox } from './outbox.js';
 import type { Queues, ReminderJob } from './queues.js';
+import type { Dispatch } from './delivery.js';
 
 /** Deterministic job id of one firing. */
 export function reminderJobId(reminderId: string, at: Date | number): string {
@@ -147,15 +148,15 @@ const BATCH_LINGER_MS = 2;
  * `parallel` transactions at once: when 100,000 reminders fall due in one minute, that is what
  * keeps up (docs/performance.md). The worker's concurrency should be `batchSize × parallel`.
  */
-export function reminderProcessor(services: Services, queues: Queues, batchSize = 8, parallel = 1) {
+export function reminderProcessor(services: Services, queues: Queues, dispatch: Dispatch, batchSize = 8, parallel = 1) {
   const fire = batcher({ max: batchSize, lingerMs: BATCH_LINGER_MS, parallel }, async (jobs: ReminderJob[]): Promise<(string | Error)[]> => {
     try {
-      return await fireReminders(services, queues, jobs);
+      return await fireReminders(services, queues, dispatch, jobs);
     } catch (err) {
       if (jobs.length === 1) return [err instanceof Error ? err : new Error(String(err))];
       // One bad reminder must not hold up the others: each fires alone, and only its job fails.
       const out: (string | Error)[] = [];
-      for (const job of jobs) out.push(await fireReminders(services, queues, [job]).then(([r]) => r!, (e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      for (const job of jobs) out.push(await fireReminders(services, queues, dispatch, [job]).then(([r]) => r!, (e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
       return out;
     }
   });
@@ -172,7 +173,7 @@ const TASK_VIEW = { assignee: { select: { id: true, displayName: true } }, proje
  * Fires the reminders of `jobs` that are still active and due at their job's instant, under a
  * row lock (so a stale or doubled job does nothing), in one transaction; returns each job's result.
  */
-async function fireReminders(services: Services, queues: Queues, jobs: ReminderJob[]): Promise<string[]> {
+async function fireReminders(services: Services, queues: Queues, dispatch: Dispatch, jobs: ReminderJob[]): Promise<string[]> {
   const { prisma, config } = services;
   const ids = [...new Set(jobs.map((j) => j.reminderId))].sort();
   const result = await prisma.$transaction(async (db) => {
@@ -217,7 +218,7 @@ async function fireReminders(services: Services, queues: Queues, jobs: ReminderJ
     return { outboxIds: await writeOutbox(db, outgoing), next, sent, fires };
   }, { maxWait: 10_000, timeout: 15_000 });
   if (!result) return jobs.map(() => 'stale');
-  await enqueueOutbox(queues, result.outboxIds);
+  await dispatch(result.outboxIds);
   if (result.next.length > 0) await scheduleReminders(prisma, queues, result.next);
   return jobs.map((job, i) => (result.fires[i] ? `sent ${result.sent.get(job.reminderId) ?? 0}` : 'stale'));
 }

@@ -1,16 +1,17 @@
 /**
  * The BullMQ workers of a process: `inbound` (events → pipeline → outbox), `outbound`
  * (outbox → adapters), `reminders` (fire due reminders) and `digests` (build and send digests).
- * Each has an error listener and is closed (drained) on shutdown.
+ * Each has an error listener and is closed (drained) on shutdown. The rows the last three
+ * commit are sent at once by this process where they can be, the rest go through `outbound`
+ * ({@link createDelivery}).
  */
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Middleware, Services } from '../core/context.js';
 import type { Adapter, Platform } from '../core/types.js';
 import type { Metrics } from '../metrics.js';
-import { deliveryProcessor } from './delivery.js';
+import { createDelivery, type Delivery } from './delivery.js';
 import { batcher } from './batch.js';
 import { handleInboundBatch, type InboundItem, type InboundResult } from './inbound.js';
-import { enqueueOutbox } from './outbox.js';
 import { digestProcessor } from './digests.js';
 import { DIGESTS, INBOUND, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';
 import { reminderProcessor, scheduleReminders } from './reminders.js';
@@ -32,23 +33,32 @@ const BATCHED = 16;
 /** Most events handled in one inbound transaction. */
 const INBOUND_BATCH = 8;
 
-/** Starts the inbound and outbound workers; returns them for shutdown. */
-export function startWorkers(opts: WorkerOptions): Worker[] {
+/** The workers of a process, and its delivery (whose sends in flight shutdown waits for). */
+export interface Workers {
+  workers: Worker[];
+  delivery: Delivery;
+}
+
+/** Starts the workers. */
+export function startWorkers(opts: WorkerOptions): Workers {
   const { services, metrics, queues, connection, pipeline } = opts;
+  // A reply is sent by the worker that committed it (no second job), up to as many at once as
+  // the outbound worker would take; past that, and on any failure, it goes through the queue.
+  const delivery = createDelivery(services, metrics, opts.adapters, queues, opts.concurrency * BATCHED);
   const onError = (err: Error) => services.logger.error({ err }, 'worker error');
   const maxInbound = INBOUND_JOB_OPTIONS.attempts ?? 1;
 
   // Events taken at the same time are handled in one transaction, two batches at a time (each
   // runs its events in commune order, so they take commune rows in the same order; a deadlock
   // on other rows cancels one batch, which is replayed event by event).
-  // After commit, the batch's replies go to the delivery queue in one `addBulk` and its reminders
-  // are scheduled together. If that fails, its jobs fail: a retry finds its events handled, and
-  // the replies, still pending, are queued by the pending-row sweep, the reminders by reconcile.
+  // After commit, the batch's replies are dispatched (sent now or queued in one `addBulk`) and its
+  // reminders scheduled together. If that fails, its jobs fail: a retry finds its events handled,
+  // and the replies, still pending, are queued by the pending-row sweep, the reminders by reconcile.
   const handle = batcher({ max: INBOUND_BATCH, lingerMs: 0, parallel: 2 }, async (items: InboundItem[]) => {
     const results = await handleInboundBatch(services, metrics, pipeline, items);
     const done = results.filter((r): r is InboundResult => !(r instanceof Error));
     try {
-      await enqueueOutbox(queues, done.flatMap((r) => r.outboxIds));
+      await delivery.dispatch(done.flatMap((r) => r.outboxIds));
       const reminderIds = done.flatMap((r) => r.reminderIds ?? []);
       if (reminderIds.length) await scheduleReminders(services.prisma, queues, reminderIds);
     } catch (err) {
@@ -69,17 +79,17 @@ export function startWorkers(opts: WorkerOptions): Worker[] {
   // Deliveries and reminders are handled in batches (one query or transaction for many jobs,
   // docs/performance.md): a job waiting in a batch holds no connection, so these two workers
   // take BATCHED times as many jobs at once as the others.
-  const outbound = new Worker<OutboundJob, string>(OUTBOUND, deliveryProcessor(services, metrics, opts.adapters, queues), {
+  const outbound = new Worker<OutboundJob, string>(OUTBOUND, delivery.process, {
     connection,
     prefix: queues.prefix,
     concurrency: opts.concurrency * BATCHED,
   });
-  const reminders = new Worker<ReminderJob, string>(REMINDERS, reminderProcessor(services, queues, (opts.concurrency * BATCHED) / 2, 2), {
+  const reminders = new Worker<ReminderJob, string>(REMINDERS, reminderProcessor(services, queues, delivery.dispatch, (opts.concurrency * BATCHED) / 2, 2), {
     connection,
     prefix: queues.prefix,
     concurrency: opts.concurrency * BATCHED,
   });
-  const digests = new Worker<DigestJob, string>(DIGESTS, digestProcessor(services, queues), {
+  const digests = new Worker<DigestJob, string>(DIGESTS, digestProcessor(services, delivery.dispatch), {
     connection,
     prefix: queues.prefix,
     concurrency: Math.min(4, opts.concurrency),
@@ -88,5 +98,5 @@ export function startWorkers(opts: WorkerOptions): Worker[] {
   outbound.on('failed', (job, err) => {
     if (job) services.logger.warn({ outboxId: job.data.outboxId, attempts: job.attemptsMade, err: err.message }, 'delivery attempt failed');
   });
-  return [inbound, outbound, reminders, digests];
+  return { workers: [inbound, outbound, reminders, digests], delivery };
 }

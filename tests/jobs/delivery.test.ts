@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Outgoing } from '../../src/core/context.js';
-import { enqueueOutbox, requeuePending, writeOutbox } from '../../src/jobs/outbox.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { createDelivery } from '../../src/jobs/delivery.js';
+import { enqueueOutbox, outboxJobId, requeuePending, writeOutbox } from '../../src/jobs/outbox.js';
+import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 import { ScriptedAdapter } from '../helpers/scripted-adapter.js';
 import { until } from '../helpers/wait.js';
 
@@ -128,3 +129,154 @@ describe('delivery worker', () => {
     expect(platform.sent.filter((s) => s.message.text === 'orphelin')).toHaveLength(1);
   });
 });
+
+describe('fresh rows sent by the worker that committed them', () => {
+  let h: Harness;
+  const platform = new ScriptedAdapter();
+  let paulIdentity: string;
+  beforeAll(async () => {
+    h = await startHarness('dispatch', { adapters: () => [platform] });
+    const identity = await h.prisma.chatIdentity.create({
+      data: { memberId: h.demo.members.adjoint, platform: 'TELEGRAM', userId: '43', directChatId: '43' },
+    });
+    paulIdentity = identity.id;
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  /** The app's own delivery would do; a second one lets a test choose how many sends it runs at once. */
+  const delivery = (maxInFlight = 16) => createDelivery(h.app.services, h.app.metrics, h.app.adapters, h.app.queues, maxInFlight);
+  const write = (texts: string[], chatId = '43', extra: Partial<Outgoing> = {}) =>
+    h.prisma.$transaction((db) => writeOutbox(db, texts.map((text) => ({ to: { platform: 'telegram', workspace: '', chatId }, message: { text }, ...extra }))));
+  const row = (id: string) => h.prisma.outboxMessage.findUniqueOrThrow({ where: { id: BigInt(id) } });
+  const jobState = (id: string) => h.app.queues.outbound.getJobState(outboxJobId(id));
+  const sentTexts = (prefix: string) => platform.sent.filter((s) => s.message.text.startsWith(prefix)).map((s) => s.message.text);
+
+  it('answers a command without a delivery job: the reply is sent by the worker that committed it', async () => {
+    const out = await h.say('maire', 'tache Vérifier les extincteurs');
+    expect(out).toMatch(/#\d+/);
+    const [reply] = await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: { not: null } }, orderBy: { id: 'desc' }, take: 1 });
+    expect(reply!.status).toBe('SENT');
+    expect(await jobState(reply!.id.toString())).toBe('unknown');
+  });
+
+  it('sends at once, records the send, and leaves no job behind', async () => {
+    const d = delivery();
+    const ids = await write(['direct un', 'direct deux']);
+    await d.dispatch(ids);
+    await d.idle(5000);
+    for (const id of ids) {
+      expect((await row(id)).status).toBe('SENT');
+      expect(await jobState(id)).toBe('unknown');
+    }
+    // One chat's rows go out in the order they were written.
+    expect(sentTexts('direct ')).toEqual(['direct un', 'direct deux']);
+  });
+
+  it('queues what is past its limit of sends in flight; each row is still sent once', async () => {
+    const d = delivery(1);
+    const ids = [...(await write(['limite a'], '51')), ...(await write(['limite b'], '52')), ...(await write(['limite c'], '53'))];
+    await d.dispatch(ids);
+    expect(await jobState(ids[0]!)).toBe('unknown');
+    expect(await jobState(ids[1]!)).not.toBe('unknown');
+    expect(await jobState(ids[2]!)).not.toBe('unknown');
+    await until('all sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
+    expect(sentTexts('limite ').sort()).toEqual(['limite a', 'limite b', 'limite c']);
+  });
+
+  it('hands a row the platform asks to wait for, and the rest of its chat, to the queue', async () => {
+    const d = delivery();
+    platform.fail({ retryAfterMs: 800 });
+    const ids = await write(['attente un', 'attente deux']);
+    const start = Date.now();
+    await d.dispatch(ids);
+    await d.idle(5000);
+    expect(await jobState(ids[0]!)).toBe('delayed');
+    await until('both sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
+    const first = platform.sent.find((s) => s.message.text === 'attente un')!;
+    expect(first.at - start).toBeGreaterThanOrEqual(795);
+    expect(sentTexts('attente ').sort()).toEqual(['attente deux', 'attente un']);
+    expect((await row(ids[0]!)).attempts).toBe(2);
+  });
+
+  it('retries a network failure through the queue, with backoff, and sends once', async () => {
+    const d = delivery();
+    platform.fail('network');
+    const [id] = await write(['réseau coupé']);
+    await d.dispatch([id!]);
+    await d.idle(5000);
+    const waiting = await row(id!);
+    expect(waiting.status).toBe('PENDING');
+    expect(waiting.lastError).toContain('socket hang up');
+    expect(await jobState(id!)).toBe('delayed');
+    const sent = await until('sent after backoff', async () => ((await row(id!)).status === 'SENT' ? row(id!) : undefined));
+    expect(sent.attempts).toBe(2);
+    expect(sentTexts('réseau coupé')).toHaveLength(1);
+  });
+
+  it('keeps the chat’s pace: the first goes now, the next wait for their slots in the queue', async () => {
+    const d = delivery();
+    platform.pace = 400;
+    const start = Date.now();
+    const ids = await write(['cadence un', 'cadence deux', 'cadence trois'], '61');
+    await d.dispatch(ids);
+    await d.idle(5000);
+    expect(await jobState(ids[0]!)).toBe('unknown');
+    await until('all sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
+    const times = platform.sent.filter((s) => s.message.text.startsWith('cadence')).map((s) => s.at).sort((a, b) => a - b);
+    expect(times).toHaveLength(3);
+    expect(times[1]! - start).toBeGreaterThanOrEqual(395);
+    expect(times[2]! - start).toBeGreaterThanOrEqual(795);
+    platform.pace = 0;
+  });
+
+  it('ends an unreachable recipient at once and sends to the member’s other account', async () => {
+    const d = delivery();
+    platform.fail('unreachable');
+    const [id] = await write(['injoignable'], '43', { identityId: paulIdentity, memberId: h.demo.members.adjoint });
+    await d.dispatch([id!]);
+    await d.idle(5000);
+    expect((await row(id!)).status).toBe('FAILED');
+    expect(await jobState(id!)).toBe('unknown');
+    expect((await h.prisma.chatIdentity.findUniqueOrThrow({ where: { id: paulIdentity } })).unreachableAt).not.toBeNull();
+    await until('sent on the console', async () => h.transcript().includes('injoignable'));
+    await h.prisma.chatIdentity.update({ where: { id: paulIdentity }, data: { unreachableAt: null } });
+  });
+
+  it('leaves a row too old to be sure of to the queue', async () => {
+    const d = delivery();
+    const [id] = await write(['ancienne']);
+    await h.prisma.outboxMessage.update({ where: { id: BigInt(id!) }, data: { createdAt: new Date(Date.now() - 20_000) } });
+    await d.dispatch([id!]);
+    await d.idle(5000);
+    expect(await jobState(id!)).not.toBe('unknown');
+    await until('sent by the queue', async () => (await row(id!)).status === 'SENT');
+    expect(sentTexts('ancienne')).toHaveLength(1);
+  });
+
+  it('waits, when asked to go idle, for the sends it started', async () => {
+    const d = delivery();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const send = platform.send.bind(platform);
+    platform.send = async (to, message) => {
+      await gate;
+      return send(to, message);
+    };
+    try {
+      const [id] = await write(['lente']);
+      await d.dispatch([id!]);
+      const idle = d.idle(5000).then(() => Date.now());
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await row(id!)).status).toBe('PENDING');
+      const releasedAt = Date.now();
+      release();
+      expect(await idle).toBeGreaterThanOrEqual(releasedAt);
+      expect((await row(id!)).status).toBe('SENT');
+    } finally {
+      platform.send = send;
+    }
+  });
+});
+

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Services } from '../../src/core/context.js';
 import type { ChatAddress, OutboundMessage, SendResult } from '../../src/core/types.js';
-import { deliveryProcessor } from '../../src/jobs/delivery.js';
+import { createDelivery } from '../../src/jobs/delivery.js';
 import { enqueueOutbox, writeOutbox } from '../../src/jobs/outbox.js';
 import { createQueues, OUTBOUND, type OutboundJob, type Queues } from '../../src/jobs/queues.js';
 import { createLogger } from '../../src/logger.js';
@@ -46,7 +46,7 @@ describe('a worker killed mid-delivery', () => {
   it('is delivered by another worker once its lock expires, never lost and sent at most once more', async () => {
     const platform = new HangingAdapter();
     const adapters = new Map([['telegram' as const, platform]]);
-    const processor = deliveryProcessor(services, createMetrics(), adapters, queues);
+    const processor = createDelivery(services, createMetrics(), adapters, queues, 0).process;
     const opts = { connection: redis, prefix, lockDuration: 1000, stalledInterval: 500, maxStalledCount: 2 };
     const first = new Worker<OutboundJob, string>(OUTBOUND, processor, opts);
     first.on('error', () => undefined);
