@@ -5,17 +5,16 @@
  * adapter's limit; a member who became unreachable on one account gets it on another.
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Services } from '../core/context.js';
+import { dbPlatform, type Services } from '../core/context.js';
 import { DeliveryError } from '../core/errors.js';
-import { buttonKeys, type Adapter, type OutboundMessage, type Platform, type SentAction } from '../core/types.js';
+import { buttonKeys, type Adapter, type ChatAddress, type OutboundMessage, type Platform, type SentAction } from '../core/types.js';
 import type { PrismaClient } from '../db/client.js';
 import type { OutboxMessage } from '../generated/prisma/client.js';
-import type { Platform as DbPlatform } from '../generated/prisma/enums.js';
 import type { Metrics } from '../metrics.js';
 import { memberRecipient, toMember } from '../core/recipients.js';
 import { batcher } from './batch.js';
 import { isTransient } from './inbound.js';
-import { enqueueOutbox, writeOutbox } from './outbox.js';
+import { enqueueOutbox, writeOutbox, type OutboxRow } from './outbox.js';
 import { reserveSlot } from './pacing.js';
 import { OUTBOUND_JOB_OPTIONS, type OutboundJob, type Queues } from './queues.js';
 
@@ -39,8 +38,8 @@ type Attempt =
   /** Failed in a way worth retrying with backoff (network, adapter bug, a retry without a delay). */
   | { kind: 'retry'; error: Error };
 
-/** Hands committed outbox rows to delivery ({@link Delivery.dispatch}). */
-export type Dispatch = (outboxIds: string[]) => Promise<void>;
+/** Hands committed outbox rows, as they were written, to delivery ({@link Delivery.dispatch}). */
+export type Dispatch = (rows: OutboxRow[]) => Promise<void>;
 
 /** The delivery side of a worker process; see {@link createDelivery}. */
 export interface Delivery {
@@ -95,19 +94,18 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
    * Only a send the platform took, ignored or refused for good is recorded here; the caller
    * decides what `later` and `retry` mean.
    */
-  async function attempt(row: OutboxMessage, slotReached: boolean): Promise<Attempt> {
-    const { id } = row;
-    const platform = row.platform.toLowerCase() as Platform;
+  async function attempt(row: OutboxRow, slotReached: boolean): Promise<Attempt> {
+    const id = BigInt(row.id);
+    const { to, message } = row;
+    const { platform } = to;
     const adapter = adapters.get(platform);
     if (!adapter) {
       await fail(id, `no ${platform} adapter configured`);
       return { kind: 'ended', error: `no ${platform} adapter configured` };
     }
-    const message = row.payload as unknown as OutboundMessage;
-    const to = { platform, workspace: row.workspace, chatId: row.chatId, ...(row.threadId ? { threadId: row.threadId } : {}) };
     const pace = adapter.paceMs?.(to) ?? 0;
     if (pace > 0 && !slotReached) {
-      const slot = await reserveSlot(redis, `${config.REDIS_PREFIX}:pace:${platform}:${row.workspace}:${row.chatId}`, pace);
+      const slot = await reserveSlot(redis, `${config.REDIS_PREFIX}:pace:${platform}:${to.workspace}:${to.chatId}`, pace);
       if (slot > Date.now() + 5) return { kind: 'later', at: slot, slot };
     }
     try {
@@ -129,18 +127,18 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
           await prisma.outboxMessage.update({ where: { id }, data: { status: 'SENT', sentAt: services.clock(), lastError: err.message } });
           return { kind: 'ignored' };
         case 'unreachable': {
-          await markUnreachable(row.identityId, row.platform, row.workspace, row.chatId);
+          await markUnreachable(row.identityId ?? null, to);
           await fail(id, err.message);
           metrics.deliveries.inc({ platform, result: 'failed' });
-          logger.warn({ outboxId: row.id.toString(), platform, chatId: row.chatId, reason: err.message }, 'recipient unreachable');
+          logger.warn({ outboxId: row.id, platform, chatId: to.chatId, reason: err.message }, 'recipient unreachable');
           // The member may have another linked account: the message goes there instead.
-          if (row.memberId) await redirect(row.memberId, row.identityId, message);
+          if (row.memberId) await redirect(row.memberId, row.identityId ?? null, message);
           return { kind: 'ended', error: err.message };
         }
         case 'permanent':
           await fail(id, err.message);
           metrics.deliveries.inc({ platform, result: 'failed' });
-          logger.error({ outboxId: row.id.toString(), platform, reason: err.message }, 'delivery failed for good');
+          logger.error({ outboxId: row.id, platform, reason: err.message }, 'delivery failed for good');
           return { kind: 'ended', error: err.message };
         case 'retry': {
           metrics.deliveries.inc({ platform, result: 'retry' });
@@ -157,8 +155,9 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
 
   async function processJob(job: Job<OutboundJob>, token?: string): Promise<string> {
     const id = BigInt(job.data.outboxId);
-    const row = await loadRow(id);
-    if (!row || row.status !== 'PENDING') return 'skipped';
+    const stored = await loadRow(id);
+    if (!stored || stored.status !== 'PENDING') return 'skipped';
+    const row = outboxRow(stored);
     // Without a token the job cannot wait in the delayed set: it is sent now.
     const slotReached = !token || (job.data.slot !== undefined && Date.now() >= job.data.slot - 5);
     const out = await attempt(row, slotReached);
@@ -185,8 +184,8 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
         data: { attempts: { increment: 1 }, lastError: err.message.slice(0, 500), ...(last ? { status: 'FAILED' as const } : {}) },
       });
       if (last) {
-        metrics.deliveries.inc({ platform: row!.platform.toLowerCase(), result: 'failed' });
-        logger.error({ outboxId: id.toString(), platform: row!.platform.toLowerCase(), err }, 'delivery failed after retries');
+        metrics.deliveries.inc({ platform: row.to.platform, result: 'failed' });
+        logger.error({ outboxId: row.id, platform: row.to.platform, err }, 'delivery failed after retries');
         throw new UnrecoverableError(err.message);
       }
       throw err;
@@ -194,11 +193,11 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
   }
 
   /** Sends one chat's fresh rows in order; from the first that cannot go now, the rest are queued. */
-  async function sendChat(rows: OutboxMessage[]): Promise<void> {
+  async function sendChat(rows: OutboxRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      const rest = rows.slice(i + 1).map((r) => r.id.toString());
-      const outboxId = row.id.toString();
+      const rest = rows.slice(i + 1).map((r) => r.id);
+      const outboxId = row.id;
       // Too old to be sure the sweep has not queued it meanwhile (docs/architecture.md).
       if (Date.now() - row.createdAt.getTime() > SEND_NOW_MAX_AGE_MS) return enqueueOutbox(queues, [outboxId, ...rest]);
       let out: Attempt;
@@ -212,25 +211,20 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
       if (out.kind === 'later') return enqueueOutbox(queues, [{ outboxId, at: out.at, ...(out.slot !== undefined ? { slot: out.slot } : {}) }, ...rest]);
       if (out.kind === 'retry') {
         const error = out.error.message.slice(0, 500);
-        await prisma.outboxMessage.update({ where: { id: row.id }, data: { attempts: { increment: 1 }, lastError: error } }).catch(() => undefined);
+        await prisma.outboxMessage.update({ where: { id: BigInt(row.id) }, data: { attempts: { increment: 1 }, lastError: error } }).catch(() => undefined);
         return enqueueOutbox(queues, [{ outboxId, at: Date.now() + FIRST_BACKOFF_MS }, ...rest]);
       }
     }
   }
 
   /** Sends fresh rows, one chat's in order, chats side by side. */
-  async function sendNow(ids: string[]): Promise<void> {
-    let rows: OutboxMessage[];
-    try {
-      rows = (await Promise.all(ids.map((id) => loadRow(BigInt(id))))).filter((r): r is OutboxMessage => r?.status === 'PENDING');
-    } catch (err) {
-      logger.warn({ err, outboxIds: ids }, 'fresh replies could not be read; they go to the delivery queue');
-      return enqueueOutbox(queues, ids);
-    }
-    const chats = new Map<string, OutboxMessage[]>();
+  async function sendNow(rows: OutboxRow[]): Promise<void> {
+    const chats = new Map<string, OutboxRow[]>();
     for (const row of rows) {
-      const key = `${row.platform}\u0000${row.workspace}\u0000${row.chatId}`;
-      chats.set(key, [...(chats.get(key) ?? []), row]);
+      const key = `${row.to.platform}\u0000${row.to.workspace}\u0000${row.to.chatId}`;
+      const chat = chats.get(key);
+      if (chat) chat.push(row);
+      else chats.set(key, [row]);
     }
     const results = await Promise.allSettled([...chats.values()].map(sendChat));
     for (const r of results) {
@@ -239,18 +233,16 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
     }
   }
 
-  async function dispatch(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const now = ids.slice(0, Math.max(0, maxInFlight - sending));
-    await enqueueOutbox(queues, ids.slice(now.length));
+  async function dispatch(rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const now = rows.slice(0, Math.max(0, maxInFlight - sending));
+    await enqueueOutbox(queues, rows.slice(now.length).map((r) => r.id));
     if (now.length === 0) return;
     sending += now.length;
-    const run = sendNow(now)
-      .catch((err: unknown) => logger.warn({ err, outboxIds: now }, 'fresh replies could not be queued; the outbox sweep will retry them'))
-      .finally(() => {
-        sending -= now.length;
-        inFlight.delete(run);
-      });
+    const run = sendNow(now).finally(() => {
+      sending -= now.length;
+      inFlight.delete(run);
+    });
     inFlight.add(run);
   }
 
@@ -259,26 +251,39 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
   }
 
   async function redirect(memberId: string, deadIdentity: string | null, message: OutboundMessage): Promise<void> {
-    const ids = await prisma.$transaction(async (db) => {
+    const rows = await prisma.$transaction(async (db) => {
       const other = await memberRecipient(db, memberId, { exclude: deadIdentity ? [deadIdentity] : [] });
       if (!other) return [];
       // Edits, replies and press answers belong to the old chat; the content is what matters.
       const { editOf: _e, replyTo: _r, pressAck: _p, ...content } = message;
       return writeOutbox(db, [toMember(other, content)]);
     });
-    await enqueueOutbox(queues, ids);
+    await enqueueOutbox(queues, rows.map((r) => r.id));
   }
 
-  async function markUnreachable(identityId: string | null, platform: DbPlatform, workspace: string, chatId: string) {
+  async function markUnreachable(identityId: string | null, to: ChatAddress) {
     const now = services.clock();
     if (identityId) {
       await prisma.chatIdentity.updateMany({ where: { id: identityId }, data: { unreachableAt: now } });
     } else {
-      await prisma.roomBinding.updateMany({ where: { platform, workspace, chatId }, data: { unreachableAt: now } });
+      await prisma.roomBinding.updateMany({ where: { platform: dbPlatform(to.platform), workspace: to.workspace, chatId: to.chatId }, data: { unreachableAt: now } });
     }
   }
 
   return { process: processJob, dispatch, idle };
+}
+
+/** A stored outbox row as delivery sends it. */
+function outboxRow(r: OutboxMessage): OutboxRow {
+  return {
+    id: r.id.toString(),
+    to: { platform: r.platform.toLowerCase() as Platform, workspace: r.workspace, chatId: r.chatId, ...(r.threadId ? { threadId: r.threadId } : {}) },
+    message: r.payload as unknown as OutboundMessage,
+    ...(r.communeId ? { communeId: r.communeId } : {}),
+    ...(r.memberId ? { memberId: r.memberId } : {}),
+    ...(r.identityId ? { identityId: r.identityId } : {}),
+    createdAt: r.createdAt,
+  };
 }
 
 /** A message the platform took: its outbox row, the platform's id, the actions of its buttons. */

@@ -61,7 +61,7 @@ export function digestProcessor(services: Services, dispatch: Dispatch) {
   return async (job: Job<DigestJob>): Promise<string> => {
     const { kind, id, day } = job.data;
     const now = services.clock();
-    const outboxIds = await prisma.$transaction(async (db) => {
+    const written = await prisma.$transaction(async (db) => {
       const out: Outgoing[] = [];
       if (kind === 'member') {
         await db.$queryRaw`SELECT 1 FROM "Member" WHERE "id" = ${id} FOR UPDATE`;
@@ -86,9 +86,9 @@ export function digestProcessor(services: Services, dispatch: Dispatch) {
       }
       return writeOutbox(db, out);
     });
-    if (!outboxIds) return 'already sent';
-    await dispatch(outboxIds);
-    return outboxIds.length ? 'sent' : 'empty';
+    if (!written) return 'already sent';
+    await dispatch(written);
+    return written.length ? 'sent' : 'empty';
   };
 }
 

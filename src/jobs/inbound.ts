@@ -10,12 +10,13 @@ import { findIdentities, initialLocale } from '../core/pipeline.js';
 import type { InboundEvent } from '../core/types.js';
 import type { Tx } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
-import { claimAndWriteOutbox } from './outbox.js';
+import { claimAndWriteOutbox, type OutboxRow } from './outbox.js';
 
 /** What handling an event produced. */
 export interface InboundResult {
   duplicate: boolean;
-  outboxIds: string[];
+  /** The replies written, to deliver now that the change is committed. */
+  replies: OutboxRow[];
   /** Reminders created or moved, to schedule now that the change is committed. */
   reminderIds?: string[];
 }
@@ -69,9 +70,9 @@ async function handleTogether(services: Services, run: Middleware, events: Inbou
       }
       // Keys are claimed last, with the replies: a duplicate is rare, a statement is saved on
       // every event.
-      const ids = await claimAndWriteOutbox(db, byIndex.map((c) => ({ event: c.event, outgoing: c.outgoing })));
-      if (!ids) throw new Duplicate();
-      return byIndex.map((c, i) => ({ duplicate: false, outboxIds: ids[i]!, reminderIds: [...c.reminderIds] }));
+      const replies = await claimAndWriteOutbox(db, byIndex.map((c) => ({ event: c.event, outgoing: c.outgoing })));
+      if (!replies) throw new Duplicate();
+      return byIndex.map((c, i) => ({ duplicate: false, replies: replies[i]!, reminderIds: [...c.reminderIds] }));
     },
     { timeout: 15_000, maxWait: 10_000 },
   );
@@ -109,7 +110,7 @@ export async function handleInbound(
   } catch (err) {
     failure = err;
   }
-  if (failure instanceof Duplicate) return { duplicate: true, outboxIds: [] };
+  if (failure instanceof Duplicate) return { duplicate: true, replies: [] };
   if (!(failure instanceof UserError) && isTransient(failure) && !lastAttempt) throw failure;
   // The change was rolled back; answer from the same context (it knows the member's locale).
   const ctx = contexts[0];
@@ -122,15 +123,15 @@ export async function handleInbound(
   } else {
     answer.reply(answer.tr('core.internalError'));
   }
-  const ids = await claimAndWriteOutbox(prisma as unknown as Tx, [{ event, outgoing: answer.outgoing }]);
-  if (!ids) return { duplicate: true, outboxIds: [] };
+  const replies = await claimAndWriteOutbox(prisma as unknown as Tx, [{ event, outgoing: answer.outgoing }]);
+  if (!replies) return { duplicate: true, replies: [] };
   if (failure instanceof UserError) {
     metrics.commands.inc({ command, outcome: failure.code === 'E_FORBIDDEN' ? 'forbidden' : 'user_error' });
   } else {
     metrics.commands.inc({ command, outcome: 'error' });
     logger.error({ err: failure, eventId: event.id, platform: event.chat.platform, command }, 'command failed');
   }
-  return { duplicate: false, outboxIds: ids[0]! };
+  return { duplicate: false, replies: replies[0]! };
 }
 
 /** An event to handle, and whether its job has retries left. */

@@ -17,10 +17,10 @@ import type { Queues } from './queues.js';
  * read the session's time zone: they are stored as UTC wall time, as Prisma writes them.
  * `v."n"` is each row's position.
  */
-function outboxRows(outgoing: Outgoing[], sources: (string | null)[]): Prisma.Sql {
+function outboxRows(outgoing: Outgoing[], sources: (string | null)[], at: Date): Prisma.Sql {
   const col = <T>(pick: (o: Outgoing) => T) => outgoing.map(pick);
   return Prisma.sql`
-    SELECT v."platform"::"Platform", v."workspace", v."chatId", v."threadId", v."communeId", v."memberId", v."identityId", v."payload", v."source", ${new Date()}
+    SELECT v."platform"::"Platform", v."workspace", v."chatId", v."threadId", v."communeId", v."memberId", v."identityId", v."payload", v."source", ${at}
     FROM unnest(
       ${col((o) => dbPlatform(o.to.platform))}::text[], ${col((o) => o.to.workspace)}::text[], ${col((o) => o.to.chatId)}::text[],
       ${col((o) => o.to.threadId ?? null)}::text[], ${col((o) => o.communeId ?? null)}::text[], ${col((o) => o.memberId ?? null)}::text[],
@@ -30,19 +30,35 @@ function outboxRows(outgoing: Outgoing[], sources: (string | null)[]): Prisma.Sq
 
 const OUTBOX_COLUMNS = Prisma.sql`"platform", "workspace", "chatId", "threadId", "communeId", "memberId", "identityId", "payload", "sourceEventKey", "createdAt"`;
 
-/** Writes outgoing messages as outbox rows, in one statement; returns their ids in order. */
-export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?: string): Promise<string[]> {
+/**
+ * An outbox row as delivery sends it: the message and where it goes, its id and when it was
+ * written. Rows just written are handed to delivery as they are, without reading them back.
+ */
+export interface OutboxRow extends Outgoing {
+  id: string;
+  createdAt: Date;
+}
+
+/** `outgoing` as the rows written at `at` with these ids, in order. */
+function written(outgoing: Outgoing[], ids: string[], at: Date): OutboxRow[] {
+  return outgoing.map((o, i) => ({ ...o, id: ids[i]!, createdAt: at }));
+}
+
+/** Writes outgoing messages as outbox rows, in one statement; returns the rows in order. */
+export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?: string): Promise<OutboxRow[]> {
   if (outgoing.length === 0) return [];
+  const at = new Date();
   const rows = await db.$queryRaw<{ id: bigint }[]>`
     INSERT INTO "OutboxMessage" (${OUTBOX_COLUMNS})
-    ${outboxRows(outgoing, outgoing.map(() => sourceEventKey ?? null))}
+    ${outboxRows(outgoing, outgoing.map(() => sourceEventKey ?? null), at)}
     ORDER BY v."n"
     RETURNING "id"`;
   // Rows are inserted in the order given, so their serial ids rise in that order.
-  return rows
+  const ids = rows
     .map((r) => r.id)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map((id) => id.toString());
+  return written(outgoing, ids, at);
 }
 
 /** An event handled, and the replies it gave. */
@@ -54,24 +70,25 @@ export interface Answered {
 /**
  * Claims the key of each event and writes their replies, in one statement at the end of their
  * transaction (docs/performance.md): the rows are written only if every key was free. Returns
- * each event's outbox ids in order, or null when a key was already taken (the event was
+ * each event's outbox rows in order, or null when a key was already taken (the event was
  * handled, or is being handled by a transaction that then commits: the insert waits for it) —
  * the caller then rolls back. With several events it must run in a transaction: keys claimed
  * before one found taken are given back only by rolling back.
  */
-export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise<string[][] | null> {
+export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise<OutboxRow[][] | null> {
   const outgoing = answered.flatMap((a) => a.outgoing);
+  const at = new Date();
   const sources = answered.flatMap((a) => a.outgoing.map(() => a.event.id));
   const [row] = await db.$queryRaw<{ claimed: number; ids: string[] | null }[]>`
     WITH "claimed" AS (
       INSERT INTO "HandledEvent" ("key", "platform", "handledAt")
-      SELECT e."key", e."platform"::"Platform", ${new Date()}
+      SELECT e."key", e."platform"::"Platform", ${at}
       FROM unnest(${answered.map((a) => a.event.id)}::text[], ${answered.map((a) => dbPlatform(a.event.chat.platform))}::text[]) AS e("key", "platform")
       ON CONFLICT ("key") DO NOTHING
       RETURNING 1
     ), "written" AS (
       INSERT INTO "OutboxMessage" (${OUTBOX_COLUMNS})
-      ${outboxRows(outgoing, sources)}
+      ${outboxRows(outgoing, sources, at)}
       WHERE (SELECT count(*) FROM "claimed") = ${answered.length}
       ORDER BY v."n"
       RETURNING "id"
@@ -80,9 +97,9 @@ export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise
   if (row?.claimed !== answered.length) return null;
   // Rows were inserted in order, each event's together (serial ids rise in that order): split
   // the ordered ids by event.
-  const ids = row.ids ?? [];
-  let at = 0;
-  return answered.map((a) => ids.slice(at, (at += a.outgoing.length)));
+  const rows = written(outgoing, row.ids ?? [], at);
+  let n = 0;
+  return answered.map((a) => rows.slice(n, (n += a.outgoing.length)));
 }
 
 /** A row to queue for delivery: its id, or its id with the time (epoch ms) it may go and the paced slot it holds. */

@@ -83,7 +83,7 @@ async function summariseMissed(services: Services, queues: Queues, before: Date)
   const now = services.clock();
   const missed = await prisma.reminder.findMany({ where: { status: 'ACTIVE', nextAt: { lt: before } }, orderBy: { nextAt: 'asc' }, take: 10_000 });
   if (missed.length === 0) return 0;
-  const outboxIds = await prisma.$transaction(async (db) => {
+  const written = await prisma.$transaction(async (db) => {
     const byTarget = new Map<string, Reminder[]>();
     for (const r of missed) {
       await advanceReminder(db, r, now);
@@ -100,7 +100,7 @@ async function summariseMissed(services: Services, queues: Queues, before: Date)
     }
     return writeOutbox(db, outgoing);
   });
-  await enqueueOutbox(queues, outboxIds);
+  await enqueueOutbox(queues, written.map((r) => r.id));
   services.logger.warn({ count: missed.length }, 'reminders missed while the bot was down were summed up');
   return missed.length;
 }
@@ -215,10 +215,10 @@ async function fireReminders(services: Services, queues: Queues, dispatch: Dispa
       sent.set(r.id, outgoing.length - before);
     }
     const next = await advanceAll(db, list, now);
-    return { outboxIds: await writeOutbox(db, outgoing), next, sent, fires };
+    return { written: await writeOutbox(db, outgoing), next, sent, fires };
   }, { maxWait: 10_000, timeout: 15_000 });
   if (!result) return jobs.map(() => 'stale');
-  await dispatch(result.outboxIds);
+  await dispatch(result.written);
   if (result.next.length > 0) await scheduleReminders(prisma, queues, result.next);
   return jobs.map((job, i) => (result.fires[i] ? `sent ${result.sent.get(job.reminderId) ?? 0}` : 'stale'));
 }

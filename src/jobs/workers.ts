@@ -58,7 +58,7 @@ export function startWorkers(opts: WorkerOptions): Workers {
     const results = await handleInboundBatch(services, metrics, pipeline, items);
     const done = results.filter((r): r is InboundResult => !(r instanceof Error));
     try {
-      await delivery.dispatch(done.flatMap((r) => r.outboxIds));
+      await delivery.dispatch(done.flatMap((r) => r.replies));
       const reminderIds = done.flatMap((r) => r.reminderIds ?? []);
       if (reminderIds.length) await scheduleReminders(services.prisma, queues, reminderIds);
     } catch (err) {
@@ -67,12 +67,12 @@ export function startWorkers(opts: WorkerOptions): Workers {
     }
     return results;
   });
-  const inbound = new Worker<InboundJob, InboundResult>(
+  const inbound = new Worker<InboundJob, string>(
     INBOUND,
     async (job) => {
       const result = await handle({ event: job.data, lastAttempt: job.attemptsMade + 1 >= maxInbound });
       if (result instanceof Error) throw result;
-      return result;
+      return result.duplicate ? 'duplicate' : `replied ${result.replies.length}`;
     },
     { connection, prefix: queues.prefix, concurrency: opts.concurrency * 2 },
   );

@@ -161,7 +161,7 @@ describe('task commands through the console and the real queues', () => {
     const run = pipeline(h.app.router);
     const results = await Promise.all([1, 2, 3].map(() => handleInbound(h.app.services, h.app.metrics, run, event)));
     expect(results.filter((r) => r.duplicate)).toHaveLength(2);
-    expect(results.filter((r) => !r.duplicate).map((r) => r.outboxIds.length)).toEqual([1]);
+    expect(results.filter((r) => !r.duplicate).map((r) => r.replies.length)).toEqual([1]);
     expect(await h.prisma.task.count({ where: { title: 'Vérifier la course' } })).toBe(1);
     expect(await h.prisma.auditEvent.count({ where: { action: 'task.create', entityId: (await h.prisma.task.findFirstOrThrow({ where: { title: 'Vérifier la course' } })).id } })).toBe(1);
     expect(await h.prisma.outboxMessage.count({ where: { sourceEventKey: event.id } })).toBe(1);
@@ -173,8 +173,8 @@ describe('task commands through the console and the real queues', () => {
     const first = await handleInbound(h.app.services, h.app.metrics, run, event);
     const again = await handleInbound(h.app.services, h.app.metrics, run, event);
     expect(first).toMatchObject({ duplicate: false });
-    expect(first.outboxIds).toHaveLength(1);
-    expect(again).toEqual({ duplicate: true, outboxIds: [] });
+    expect(first.replies).toHaveLength(1);
+    expect(again).toEqual({ duplicate: true, replies: [] });
     const [answer] = await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: event.id } });
     expect((answer!.payload as { text: string }).text).toContain('999');
     expect(await h.prisma.handledEvent.count({ where: { key: event.id } })).toBe(1);

@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Outgoing } from '../../src/core/context.js';
+import type { Tx } from '../../src/db/client.js';
 import { createDelivery } from '../../src/jobs/delivery.js';
 import { enqueueOutbox, outboxJobId, requeuePending, writeOutbox } from '../../src/jobs/outbox.js';
 import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 import { ScriptedAdapter } from '../helpers/scripted-adapter.js';
 import { until } from '../helpers/wait.js';
 
+
+/** Writes outbox rows; their ids. */
+const writeIds = (db: Tx, outgoing: Outgoing[]) => writeOutbox(db, outgoing).then((rows) => rows.map((r) => r.id));
 
 describe('delivery worker', () => {
   let h: Harness;
@@ -24,7 +28,7 @@ describe('delivery worker', () => {
 
   const post = async (text: string, extra: Partial<Outgoing> = {}) => {
     const ids = await h.prisma.$transaction((db) =>
-      writeOutbox(db, [{ to: { platform: 'telegram', workspace: '', chatId: '42' }, message: { text }, identityId: paulIdentity, ...extra }]),
+      writeIds(db, [{ to: { platform: 'telegram', workspace: '', chatId: '42' }, message: { text }, identityId: paulIdentity, ...extra }]),
     );
     await enqueueOutbox(h.app.queues, ids);
     return BigInt(ids[0]!);
@@ -33,7 +37,7 @@ describe('delivery worker', () => {
 
   it('delivers, records the platform message id and the buttons it carried', async () => {
     const ids = await h.prisma.$transaction((db) =>
-      writeOutbox(db, [
+      writeIds(db, [
         {
           to: { platform: 'telegram', workspace: '', chatId: '42' },
           message: { text: 'avec boutons', buttons: [[{ label: 'A', action: 'task.done:x', emoji: '✅' }, { label: 'B', action: 'task.snooze:x' }]] },
@@ -120,7 +124,7 @@ describe('delivery worker', () => {
 
   it('sends a pending row whose job was lost (Redis flushed) when the sweep runs, once', async () => {
     const [id] = await h.prisma.$transaction((db) =>
-      writeOutbox(db, [{ to: { platform: 'telegram', workspace: '', chatId: '42' }, message: { text: 'orphelin' } }]),
+      writeIds(db, [{ to: { platform: 'telegram', workspace: '', chatId: '42' }, message: { text: 'orphelin' } }]),
     );
     await h.prisma.outboxMessage.update({ where: { id: BigInt(id!) }, data: { createdAt: new Date(Date.now() - 60_000) } });
     expect(await requeuePending(h.prisma, h.app.queues, new Date())).toBe(1);
@@ -147,6 +151,7 @@ describe('fresh rows sent by the worker that committed them', () => {
 
   /** The app's own delivery would do; a second one lets a test choose how many sends it runs at once. */
   const delivery = (maxInFlight = 16) => createDelivery(h.app.services, h.app.metrics, h.app.adapters, h.app.queues, maxInFlight);
+  /** Writes one outbox row per text, to `chatId`; the rows as written. */
   const write = (texts: string[], chatId = '43', extra: Partial<Outgoing> = {}) =>
     h.prisma.$transaction((db) => writeOutbox(db, texts.map((text) => ({ to: { platform: 'telegram', workspace: '', chatId }, message: { text }, ...extra }))));
   const row = (id: string) => h.prisma.outboxMessage.findUniqueOrThrow({ where: { id: BigInt(id) } });
@@ -163,8 +168,9 @@ describe('fresh rows sent by the worker that committed them', () => {
 
   it('sends at once, records the send, and leaves no job behind', async () => {
     const d = delivery();
-    const ids = await write(['direct un', 'direct deux']);
-    await d.dispatch(ids);
+    const rows = await write(['direct un', 'direct deux']);
+    const ids = rows.map((r) => r.id);
+    await d.dispatch(rows);
     await d.idle(5000);
     for (const id of ids) {
       expect((await row(id)).status).toBe('SENT');
@@ -176,8 +182,9 @@ describe('fresh rows sent by the worker that committed them', () => {
 
   it('queues what is past its limit of sends in flight; each row is still sent once', async () => {
     const d = delivery(1);
-    const ids = [...(await write(['limite a'], '51')), ...(await write(['limite b'], '52')), ...(await write(['limite c'], '53'))];
-    await d.dispatch(ids);
+    const rows = [...(await write(['limite a'], '51')), ...(await write(['limite b'], '52')), ...(await write(['limite c'], '53'))];
+    const ids = rows.map((r) => r.id);
+    await d.dispatch(rows);
     expect(await jobState(ids[0]!)).toBe('unknown');
     expect(await jobState(ids[1]!)).not.toBe('unknown');
     expect(await jobState(ids[2]!)).not.toBe('unknown');
@@ -188,9 +195,10 @@ describe('fresh rows sent by the worker that committed them', () => {
   it('hands a row the platform asks to wait for, and the rest of its chat, to the queue', async () => {
     const d = delivery();
     platform.fail({ retryAfterMs: 800 });
-    const ids = await write(['attente un', 'attente deux']);
+    const rows = await write(['attente un', 'attente deux']);
+    const ids = rows.map((r) => r.id);
     const start = Date.now();
-    await d.dispatch(ids);
+    await d.dispatch(rows);
     await d.idle(5000);
     expect(await jobState(ids[0]!)).toBe('delayed');
     await until('both sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
@@ -203,14 +211,15 @@ describe('fresh rows sent by the worker that committed them', () => {
   it('retries a network failure through the queue, with backoff, and sends once', async () => {
     const d = delivery();
     platform.fail('network');
-    const [id] = await write(['réseau coupé']);
-    await d.dispatch([id!]);
+    const rows = await write(['réseau coupé']);
+    const id = rows[0]!.id;
+    await d.dispatch(rows);
     await d.idle(5000);
-    const waiting = await row(id!);
+    const waiting = await row(id);
     expect(waiting.status).toBe('PENDING');
     expect(waiting.lastError).toContain('socket hang up');
-    expect(await jobState(id!)).toBe('delayed');
-    const sent = await until('sent after backoff', async () => ((await row(id!)).status === 'SENT' ? row(id!) : undefined));
+    expect(await jobState(id)).toBe('delayed');
+    const sent = await until('sent after backoff', async () => ((await row(id)).status === 'SENT' ? row(id) : undefined));
     expect(sent.attempts).toBe(2);
     expect(sentTexts('réseau coupé')).toHaveLength(1);
   });
@@ -219,8 +228,9 @@ describe('fresh rows sent by the worker that committed them', () => {
     const d = delivery();
     platform.pace = 400;
     const start = Date.now();
-    const ids = await write(['cadence un', 'cadence deux', 'cadence trois'], '61');
-    await d.dispatch(ids);
+    const rows = await write(['cadence un', 'cadence deux', 'cadence trois'], '61');
+    const ids = rows.map((r) => r.id);
+    await d.dispatch(rows);
     await d.idle(5000);
     expect(await jobState(ids[0]!)).toBe('unknown');
     await until('all sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
@@ -234,11 +244,12 @@ describe('fresh rows sent by the worker that committed them', () => {
   it('ends an unreachable recipient at once and sends to the member’s other account', async () => {
     const d = delivery();
     platform.fail('unreachable');
-    const [id] = await write(['injoignable'], '43', { identityId: paulIdentity, memberId: h.demo.members.adjoint });
-    await d.dispatch([id!]);
+    const rows = await write(['injoignable'], '43', { identityId: paulIdentity, memberId: h.demo.members.adjoint });
+    const id = rows[0]!.id;
+    await d.dispatch(rows);
     await d.idle(5000);
-    expect((await row(id!)).status).toBe('FAILED');
-    expect(await jobState(id!)).toBe('unknown');
+    expect((await row(id)).status).toBe('FAILED');
+    expect(await jobState(id)).toBe('unknown');
     expect((await h.prisma.chatIdentity.findUniqueOrThrow({ where: { id: paulIdentity } })).unreachableAt).not.toBeNull();
     await until('sent on the console', async () => h.transcript().includes('injoignable'));
     await h.prisma.chatIdentity.update({ where: { id: paulIdentity }, data: { unreachableAt: null } });
@@ -246,12 +257,13 @@ describe('fresh rows sent by the worker that committed them', () => {
 
   it('leaves a row too old to be sure of to the queue', async () => {
     const d = delivery();
-    const [id] = await write(['ancienne']);
-    await h.prisma.outboxMessage.update({ where: { id: BigInt(id!) }, data: { createdAt: new Date(Date.now() - 20_000) } });
-    await d.dispatch([id!]);
+    const [fresh] = await write(['ancienne']);
+    const id = fresh!.id;
+    // Written 20 s ago (its transaction was slow, or the worker was): too old to send directly.
+    await d.dispatch([{ ...fresh!, createdAt: new Date(Date.now() - 20_000) }]);
     await d.idle(5000);
-    expect(await jobState(id!)).not.toBe('unknown');
-    await until('sent by the queue', async () => (await row(id!)).status === 'SENT');
+    expect(await jobState(id)).not.toBe('unknown');
+    await until('sent by the queue', async () => (await row(id)).status === 'SENT');
     expect(sentTexts('ancienne')).toHaveLength(1);
   });
 
@@ -265,15 +277,16 @@ describe('fresh rows sent by the worker that committed them', () => {
       return send(to, message);
     };
     try {
-      const [id] = await write(['lente']);
-      await d.dispatch([id!]);
+      const rows = await write(['lente']);
+      const id = rows[0]!.id;
+      await d.dispatch(rows);
       const idle = d.idle(5000).then(() => Date.now());
       await new Promise((r) => setTimeout(r, 200));
-      expect((await row(id!)).status).toBe('PENDING');
+      expect((await row(id)).status).toBe('PENDING');
       const releasedAt = Date.now();
       release();
       expect(await idle).toBeGreaterThanOrEqual(releasedAt);
-      expect((await row(id!)).status).toBe('SENT');
+      expect((await row(id)).status).toBe('SENT');
     } finally {
       platform.send = send;
     }

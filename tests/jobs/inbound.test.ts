@@ -37,10 +37,10 @@ describe('inbound events handled together (group commit)', () => {
     const events = [says('b1-1', 'maire', 'tache Groupe un'), says('b1-2', 'adjoint', 'tache Groupe deux'), says('b1-3', 'maire', 'tache Groupe trois')];
     const results = (await handle(events)).map(ok);
     expect(await batches('committed')).toBe(before + 1);
-    expect(results.map((r) => [r.duplicate, r.outboxIds.length])).toEqual([[false, 1], [false, 1], [false, 1]]);
+    expect(results.map((r) => [r.duplicate, r.replies.length])).toEqual([[false, 1], [false, 1], [false, 1]]);
     // Each event's reply row is its own, in the order of the events.
     for (const [i, e] of events.entries()) {
-      const rows = await h.prisma.outboxMessage.findMany({ where: { id: { in: results[i]!.outboxIds.map(BigInt) } } });
+      const rows = await h.prisma.outboxMessage.findMany({ where: { id: { in: results[i]!.replies.map((r) => BigInt(r.id)) } } });
       expect(rows.map((r) => r.sourceEventKey)).toEqual([e.id]);
     }
     expect(await replies('b1-2')).toEqual([expect.stringContaining('Groupe deux')]);
@@ -85,7 +85,7 @@ describe('inbound events handled together (group commit)', () => {
       (await h.app.metrics.commands.get()).values.filter((v) => v.labels.outcome === 'user_error').reduce((sum, v) => sum + v.value, 0);
     const before = await userErrors();
     // Run again (a job retried after its commit), it finds the task done: a user error, but a duplicate.
-    expect(await handleInbound(h.app.services, h.app.metrics, pipeline(h.app.router), done)).toEqual({ duplicate: true, outboxIds: [] });
+    expect(await handleInbound(h.app.services, h.app.metrics, pipeline(h.app.router), done)).toEqual({ duplicate: true, replies: [] });
     expect(await userErrors()).toBe(before);
     expect(await replies('b6-1')).toHaveLength(1);
   });

@@ -23,7 +23,8 @@ describe('outbox rows', () => {
       { to: { platform: 'matrix', workspace: '', chatId: '!room:example.org' }, message: { text: 'troisième {}' } },
     ];
     const before = Date.now();
-    const ids = await db.prisma.$transaction((tx) => writeOutbox(tx, messages, 'telegram:77'));
+    const written = await db.prisma.$transaction((tx) => writeOutbox(tx, messages, 'telegram:77'));
+    const ids = written.map((w) => w.id);
     expect(ids).toHaveLength(3);
     expect([...ids].map(BigInt).sort((a, b) => (a < b ? -1 : 1)).map(String)).toEqual(ids);
     const rows = await db.prisma.outboxMessage.findMany({ where: { id: { in: ids.map(BigInt) } }, orderBy: { id: 'asc' } });
@@ -34,6 +35,10 @@ describe('outbox rows', () => {
     ]);
     expect(rows.map((r) => r.payload)).toEqual(messages.map((m) => m.message));
     for (const r of rows) expect(Math.abs(r.createdAt.getTime() - before)).toBeLessThan(60_000);
+    // The rows as returned are the rows as stored: delivery sends fresh rows without reading them back.
+    expect(written.map((w) => [w.id, w.to, w.message, w.memberId ?? null, w.identityId ?? null, w.createdAt.getTime()])).toEqual(
+      rows.map((r, i) => [r.id.toString(), messages[i]!.to, r.payload, r.memberId, r.identityId, r.createdAt.getTime()]),
+    );
     expect(await db.prisma.$transaction((tx) => writeOutbox(tx, []))).toEqual([]);
   });
 });

@@ -51,10 +51,10 @@ describe('a worker killed mid-delivery', () => {
     const first = new Worker<OutboundJob, string>(OUTBOUND, processor, opts);
     first.on('error', () => undefined);
 
-    const ids = await db.prisma.$transaction((tx) =>
+    const [written] = await db.prisma.$transaction((tx) =>
       writeOutbox(tx, [{ to: { platform: 'telegram', workspace: '', chatId: '7' }, message: { text: 'convocation du conseil' } }]),
     );
-    await enqueueOutbox(queues, ids);
+    await enqueueOutbox(queues, [written!.id]);
     for (let i = 0; i < 100 && platform.started === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(platform.started).toBe(1);
     // The process dies: its job stays active with a lock nobody renews.
@@ -62,7 +62,7 @@ describe('a worker killed mid-delivery', () => {
 
     const second = new Worker<OutboundJob, string>(OUTBOUND, processor, opts);
     second.on('error', () => undefined);
-    const id = BigInt(ids[0]!);
+    const id = BigInt(written!.id);
     let status = 'PENDING';
     for (let i = 0; i < 200 && status !== 'SENT'; i++) {
       await new Promise((r) => setTimeout(r, 50));
