@@ -13,7 +13,7 @@ import { commandMenu, type MenuCommand } from './commands.js';
 import { ALLOWED_UPDATES, toInboundEvent, type BotIdentity } from './mapping.js';
 import { Poller } from './polling.js';
 import { PressTracker } from './presses.js';
-import { TelegramSender } from './sender.js';
+import { CALL_TIMEOUT_MS, TelegramSender } from './sender.js';
 import { webhookHandler } from './webhook.js';
 
 /** Bot API root when none is configured. */
@@ -40,6 +40,8 @@ export interface TelegramOptions {
    * private chat, 20 per minute in a group). Default { private: 1000, group: 3000 }.
    */
   pacing?: { privateMs: number; groupMs: number };
+  /** The longest one Bot API call of a send may take, in ms (default {@link CALL_TIMEOUT_MS}). */
+  callTimeoutMs?: number;
   clock?: () => Date;
 }
 
@@ -64,7 +66,7 @@ export class TelegramAdapter implements Adapter {
     const apiRoot = (opts.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, '');
     this.bot = new Bot(opts.token, { client: { apiRoot } });
     this.presses = new PressTracker(this.bot.api, opts.pressFallbackMs);
-    this.sender = new TelegramSender(this.bot.api, this.presses);
+    this.sender = new TelegramSender(this.bot.api, this.presses, opts.callTimeoutMs);
   }
 
   /** Long polling is one loop per bot (Telegram answers 409 to a second poller); a webhook takes any number of receivers. */

@@ -19,6 +19,18 @@ import { inlineKeyboard, renderChunks, toastText } from './render.js';
 /** Parts of a message already sent, kept until the message is complete (or this long). */
 const PROGRESS_TTL_MS = 3600_000;
 
+/**
+ * The longest one Bot API call of a send may take (grammY's own default is 500 s): past it the
+ * call is abandoned and the delivery retried, well before the outbox sweep would queue the
+ * message again (docs/architecture.md).
+ */
+export const CALL_TIMEOUT_MS = 20_000;
+
+/** A signal that aborts a call after `ms` (grammY types its signals with a polyfill's type). */
+function callTimeout(ms: number): Parameters<Api['sendMessage']>[3] {
+  return AbortSignal.timeout(ms) as unknown as Parameters<Api['sendMessage']>[3];
+}
+
 interface Progress {
   ids: string[];
   at: number;
@@ -33,11 +45,13 @@ function chatIdOf(id: string): number | string {
 export class TelegramSender {
   private readonly api: Api;
   private readonly presses: PressTracker;
+  private readonly callTimeoutMs: number;
   private readonly progress = new Map<string, Progress>();
 
-  constructor(api: Api, presses: PressTracker) {
+  constructor(api: Api, presses: PressTracker, callTimeoutMs = CALL_TIMEOUT_MS) {
     this.api = api;
     this.presses = presses;
+    this.callTimeoutMs = callTimeoutMs;
   }
 
   /** Sends (or edits) `message` in `to`; throws a `DeliveryError` on failure. */
@@ -62,7 +76,7 @@ export class TelegramSender {
   private async answer(pressId: string, toast: string): Promise<void> {
     this.presses.answering(pressId);
     try {
-      await this.api.answerCallbackQuery(pressId, { text: toastText(toast) });
+      await this.api.answerCallbackQuery(pressId, { text: toastText(toast) }, callTimeout(this.callTimeoutMs));
     } catch (err) {
       // Too late, or answered already (a retried delivery): the edit still matters.
       if (err instanceof GrammyError && err.error_code === 400) return;
@@ -92,15 +106,20 @@ export class TelegramSender {
             continue;
           }
         }
-        const sent = await this.api.sendMessage(chatId, html, {
-          parse_mode: 'HTML',
-          link_preview_options: { is_disabled: true },
-          ...(to.threadId ? { message_thread_id: Number(to.threadId) } : {}),
-          ...(i === 0 && message.replyTo
-            ? { reply_parameters: { message_id: Number(message.replyTo), allow_sending_without_reply: true } }
-            : {}),
-          ...(markup ? { reply_markup: markup } : {}),
-        });
+        const sent = await this.api.sendMessage(
+          chatId,
+          html,
+          {
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            ...(to.threadId ? { message_thread_id: Number(to.threadId) } : {}),
+            ...(i === 0 && message.replyTo
+              ? { reply_parameters: { message_id: Number(message.replyTo), allow_sending_without_reply: true } }
+              : {}),
+            ...(markup ? { reply_markup: markup } : {}),
+          },
+          callTimeout(this.callTimeoutMs),
+        );
         ids.push(String(sent.message_id));
       }
     } catch (err) {
@@ -118,11 +137,17 @@ export class TelegramSender {
    */
   private async edit(chatId: number | string, messageId: string, html: string, markup: InlineKeyboardMarkup | undefined): Promise<string | undefined> {
     try {
-      await this.api.editMessageText(chatId, Number(messageId), html, {
-        parse_mode: 'HTML',
-        link_preview_options: { is_disabled: true },
-        ...(markup ? { reply_markup: markup } : {}),
-      });
+      await this.api.editMessageText(
+        chatId,
+        Number(messageId),
+        html,
+        {
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          ...(markup ? { reply_markup: markup } : {}),
+        },
+        callTimeout(this.callTimeoutMs),
+      );
       return messageId;
     } catch (err) {
       if (isNotModified(err)) return messageId;

@@ -14,7 +14,7 @@ import type { Metrics } from '../metrics.js';
 import { memberRecipient, toMember } from '../core/recipients.js';
 import { batcher } from './batch.js';
 import { isTransient } from './inbound.js';
-import { enqueueOutbox, writeOutbox, type OutboxRow } from './outbox.js';
+import { enqueueOutbox, writeOutbox, type OutboxRow, type QueuedRow } from './outbox.js';
 import { reserveSlot } from './pacing.js';
 import { OUTBOUND_JOB_OPTIONS, type OutboundJob, type Queues } from './queues.js';
 
@@ -169,19 +169,20 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
       case 'ended':
         throw new UnrecoverableError(out.error);
       case 'retry':
-        return retryOrFail(out.error);
+        return retryOrFail(out.error, false);
       case 'later':
-        if ((out.attempts !== undefined && out.attempts > MAX_DELAYS) || !token) return retryOrFail(out.error ?? new Error('paced'));
+        // A retry-after was counted on the row already.
+        if ((out.attempts !== undefined && out.attempts > MAX_DELAYS) || !token) return retryOrFail(out.error ?? new Error('paced'), out.attempts !== undefined);
         if (out.slot !== undefined) await job.updateData({ ...job.data, slot: out.slot });
         await job.moveToDelayed(out.at, token);
         throw new DelayedError();
     }
 
-    async function retryOrFail(err: Error): Promise<never> {
+    async function retryOrFail(err: Error, counted: boolean): Promise<never> {
       const last = job.attemptsMade + 1 >= maxAttempts;
       await prisma.outboxMessage.update({
         where: { id },
-        data: { attempts: { increment: 1 }, lastError: err.message.slice(0, 500), ...(last ? { status: 'FAILED' as const } : {}) },
+        data: { ...(counted ? {} : { attempts: { increment: 1 } }), lastError: err.message.slice(0, 500), ...(last ? { status: 'FAILED' as const } : {}) },
       });
       if (last) {
         metrics.deliveries.inc({ platform: row.to.platform, result: 'failed' });
@@ -192,41 +193,42 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
     }
   }
 
-  /** Sends one chat's fresh rows in order; from the first that cannot go now, the rest are queued. */
+  /**
+   * Sends one chat's fresh rows in order. From the first that cannot go now, it and the rest
+   * are queued, the rest due just after it (in their order), so none overtakes it.
+   */
   async function sendChat(rows: OutboxRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      const rest = rows.slice(i + 1).map((r) => r.id);
-      const outboxId = row.id;
+      const queueFrom = (at: number | undefined, first: Omit<Exclude<QueuedRow, string>, 'outboxId'> = {}) =>
+        enqueueOutbox(queues, [
+          { outboxId: row.id, ...(at !== undefined ? { at } : {}), ...first },
+          ...rows.slice(i + 1).map((r, k) => ({ outboxId: r.id, ...(at !== undefined ? { at: at + 1 + k } : {}) })),
+        ]);
       // Too old to be sure the sweep has not queued it meanwhile (docs/architecture.md).
-      if (Date.now() - row.createdAt.getTime() > SEND_NOW_MAX_AGE_MS) return enqueueOutbox(queues, [outboxId, ...rest]);
+      if (Date.now() - row.createdAt.getTime() > SEND_NOW_MAX_AGE_MS) return queueFrom(undefined);
       let out: Attempt;
       try {
         out = await attempt(row, false);
       } catch (err) {
-        // The database failed around the send: the queue tries again (a message the platform
-        // took is not sent twice: its bookkeeping was retried in place).
+        // The database failed around the send (before it, or after it for longer than the
+        // bookkeeping's own retries): the queue tries again.
         out = { kind: 'retry', error: err instanceof Error ? err : new Error(String(err)) };
       }
-      if (out.kind === 'later') return enqueueOutbox(queues, [{ outboxId, at: out.at, ...(out.slot !== undefined ? { slot: out.slot } : {}) }, ...rest]);
+      if (out.kind === 'later') return queueFrom(out.at, out.slot !== undefined ? { slot: out.slot } : {});
       if (out.kind === 'retry') {
+        logger.warn({ outboxId: row.id, platform: row.to.platform, err: out.error.message }, 'delivery attempt failed; retrying from the queue');
         const error = out.error.message.slice(0, 500);
         await prisma.outboxMessage.update({ where: { id: BigInt(row.id) }, data: { attempts: { increment: 1 }, lastError: error } }).catch(() => undefined);
-        return enqueueOutbox(queues, [{ outboxId, at: Date.now() + FIRST_BACKOFF_MS }, ...rest]);
+        // This try was the first of the job's: the queue has one fewer left.
+        return queueFrom(Date.now() + FIRST_BACKOFF_MS, { tries: maxAttempts - 1 });
       }
     }
   }
 
   /** Sends fresh rows, one chat's in order, chats side by side. */
-  async function sendNow(rows: OutboxRow[]): Promise<void> {
-    const chats = new Map<string, OutboxRow[]>();
-    for (const row of rows) {
-      const key = `${row.to.platform}\u0000${row.to.workspace}\u0000${row.to.chatId}`;
-      const chat = chats.get(key);
-      if (chat) chat.push(row);
-      else chats.set(key, [row]);
-    }
-    const results = await Promise.allSettled([...chats.values()].map(sendChat));
+  async function sendNow(chats: OutboxRow[][]): Promise<void> {
+    const results = await Promise.allSettled(chats.map(sendChat));
     for (const r of results) {
       // Rows that could be neither sent nor queued (Redis away) stay pending for the sweep.
       if (r.status === 'rejected') logger.warn({ err: r.reason }, 'fresh replies could not be queued; the outbox sweep will retry them');
@@ -235,15 +237,34 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
 
   async function dispatch(rows: OutboxRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const now = rows.slice(0, Math.max(0, maxInFlight - sending));
-    await enqueueOutbox(queues, rows.slice(now.length).map((r) => r.id));
-    if (now.length === 0) return;
-    sending += now.length;
-    const run = sendNow(now).finally(() => {
-      sending -= now.length;
-      inFlight.delete(run);
-    });
-    inFlight.add(run);
+    // A chat's rows go together, all now or all through the queue, so that they keep their order.
+    const chats = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const key = `${row.to.platform}\u0000${row.to.workspace}\u0000${row.to.chatId}`;
+      const chat = chats.get(key);
+      if (chat) chat.push(row);
+      else chats.set(key, [row]);
+    }
+    const now: OutboxRow[][] = [];
+    const later: OutboxRow[] = [];
+    let taken = 0;
+    for (const chat of chats.values()) {
+      if (sending + taken + chat.length <= maxInFlight) {
+        now.push(chat);
+        taken += chat.length;
+      } else {
+        later.push(...chat);
+      }
+    }
+    if (taken > 0) {
+      sending += taken;
+      const run = sendNow(now).finally(() => {
+        sending -= taken;
+        inFlight.delete(run);
+      });
+      inFlight.add(run);
+    }
+    await enqueueOutbox(queues, later.map((r) => r.id));
   }
 
   async function idle(timeoutMs: number): Promise<void> {

@@ -102,8 +102,11 @@ export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise
   return answered.map((a) => rows.slice(n, (n += a.outgoing.length)));
 }
 
-/** A row to queue for delivery: its id, or its id with the time (epoch ms) it may go and the paced slot it holds. */
-export type QueuedRow = string | { outboxId: string; at?: number; slot?: number };
+/**
+ * A row to queue for delivery: its id, or its id with the time (epoch ms) it may go, the paced
+ * slot it holds, and how many tries its job gets (fewer when one was made already).
+ */
+export type QueuedRow = string | { outboxId: string; at?: number; slot?: number; tries?: number };
 
 /** The `outbound` job id of an outbox row (deterministic, so a second enqueue is a no-op). */
 export function outboxJobId(outboxId: string): string {
@@ -116,11 +119,11 @@ export async function enqueueOutbox(queues: Queues, rows: QueuedRow[]): Promise<
   const now = Date.now();
   await queues.outbound.addBulk(
     rows.map((r) => {
-      const { outboxId, at, slot }: { outboxId: string; at?: number; slot?: number } = typeof r === 'string' ? { outboxId: r } : r;
+      const { outboxId, at, slot, tries }: Exclude<QueuedRow, string> = typeof r === 'string' ? { outboxId: r } : r;
       return {
         name: 'deliver',
         data: slot === undefined ? { outboxId } : { outboxId, slot },
-        opts: { jobId: outboxJobId(outboxId), ...(at !== undefined && at > now ? { delay: at - now } : {}) },
+        opts: { jobId: outboxJobId(outboxId), ...(at !== undefined && at > now ? { delay: at - now } : {}), ...(tries !== undefined ? { attempts: tries } : {}) },
       };
     }),
   );
@@ -132,7 +135,7 @@ export async function enqueueOutbox(queues: Queues, rows: QueuedRow[]): Promise<
  * still exists are not doubled. A worker sends its fresh rows itself only while they are young
  * (delivery.ts), well inside this age.
  */
-export async function requeuePending(prisma: PrismaClient, queues: Queues, now: Date, olderThanMs = 60_000): Promise<number> {
+export async function requeuePending(prisma: PrismaClient, queues: Queues, now: Date, olderThanMs = 120_000): Promise<number> {
   const rows = await prisma.outboxMessage.findMany({
     where: { status: 'PENDING', createdAt: { lt: new Date(now.getTime() - olderThanMs) } },
     select: { id: true },

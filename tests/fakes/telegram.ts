@@ -14,8 +14,8 @@
  * - `answerCallbackQuery` (once per query, within a short life), `setMyCommands` /
  *   `getMyCommands` per scope and language, `getMe`;
  * - failures: flood control (429 with `retry_after`, and 429 again until it has elapsed),
- *   403 for a user who blocked the bot or a group that removed it, injected network errors and
- *   5xx, 401 for a wrong token; privacy mode (in groups the bot only sees commands, mentions
+ *   403 for a user who blocked the bot or a group that removed it, injected network errors,
+ *   calls that never answer and 5xx, 401 for a wrong token; privacy mode (in groups the bot only sees commands, mentions
  *   and replies to itself).
  *
  * Test code plays the users with {@link FakeTelegram.userSends} and {@link FakeTelegram.press},
@@ -78,8 +78,8 @@ export interface WebhookDelivery {
 export interface Fault {
   method: string;
   times: number;
-  /** `network`: the connection is cut; otherwise an HTTP answer. */
-  kind: 'network' | { status: number; description: string; parameters?: { retry_after?: number; migrate_to_chat_id?: number }; html?: boolean };
+  /** `network`: the connection is cut; `hang`: no answer ever comes; otherwise an HTTP answer. */
+  kind: 'network' | 'hang' | { status: number; description: string; parameters?: { retry_after?: number; migrate_to_chat_id?: number }; html?: boolean };
 }
 
 interface Query {
@@ -329,6 +329,11 @@ export class FakeTelegram {
       if (fault.kind === 'network') {
         call.status = -1;
         res.socket?.destroy();
+        return;
+      }
+      // The request stays open until the client gives up (or the fake closes).
+      if (fault.kind === 'hang') {
+        call.status = -1;
         return;
       }
       const { status, description, parameters, html } = fault.kind;

@@ -126,7 +126,7 @@ describe('delivery worker', () => {
     const [id] = await h.prisma.$transaction((db) =>
       writeIds(db, [{ to: { platform: 'telegram', workspace: '', chatId: '42' }, message: { text: 'orphelin' } }]),
     );
-    await h.prisma.outboxMessage.update({ where: { id: BigInt(id!) }, data: { createdAt: new Date(Date.now() - 60_000) } });
+    await h.prisma.outboxMessage.update({ where: { id: BigInt(id!) }, data: { createdAt: new Date(Date.now() - 180_000) } });
     expect(await requeuePending(h.prisma, h.app.queues, new Date())).toBe(1);
     await until('orphan sent', async () => (await row(BigInt(id!))).status === 'SENT');
     expect(await requeuePending(h.prisma, h.app.queues, new Date())).toBe(0);
@@ -190,6 +190,26 @@ describe('fresh rows sent by the worker that committed them', () => {
     expect(await jobState(ids[2]!)).not.toBe('unknown');
     await until('all sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
     expect(sentTexts('limite ').sort()).toEqual(['limite a', 'limite b', 'limite c']);
+    // Its sends done, the delivery has room again: the next row goes at once.
+    await d.idle(5000);
+    const [next] = await write(['limite d'], '54');
+    await d.dispatch([next!]);
+    await d.idle(5000);
+    expect((await row(next!.id)).status).toBe('SENT');
+    expect(await jobState(next!.id)).toBe('unknown');
+  });
+
+  it('keeps a chat’s rows together: a chat that does not fit in the limit goes to the queue whole', async () => {
+    const d = delivery(2);
+    const crowded = await write(['ensemble un', 'ensemble deux', 'ensemble trois'], '55');
+    const alone = await write(['seul'], '56');
+    await d.dispatch([...crowded, ...alone]);
+    for (const r of crowded) expect(await jobState(r.id)).not.toBe('unknown');
+    await d.idle(5000);
+    expect((await row(alone[0]!.id)).status).toBe('SENT');
+    expect(await jobState(alone[0]!.id)).toBe('unknown');
+    await until('the chat sent by the queue', async () => (await Promise.all(crowded.map((r) => row(r.id)))).every((r) => r.status === 'SENT'));
+    expect(sentTexts('ensemble ').sort()).toEqual(['ensemble deux', 'ensemble trois', 'ensemble un']);
   });
 
   it('hands a row the platform asks to wait for, and the rest of its chat, to the queue', async () => {
@@ -202,8 +222,8 @@ describe('fresh rows sent by the worker that committed them', () => {
     await d.idle(5000);
     expect(await jobState(ids[0]!)).toBe('delayed');
     await until('both sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
-    const first = platform.sent.find((s) => s.message.text === 'attente un')!;
-    expect(first.at - start).toBeGreaterThanOrEqual(795);
+    // Neither the row nor the rest of its chat goes before the platform's wait is over.
+    for (const text of ['attente un', 'attente deux']) expect(platform.sent.find((s) => s.message.text === text)!.at - start).toBeGreaterThanOrEqual(795);
     expect(sentTexts('attente ').sort()).toEqual(['attente deux', 'attente un']);
     expect((await row(ids[0]!)).attempts).toBe(2);
   });
@@ -219,6 +239,8 @@ describe('fresh rows sent by the worker that committed them', () => {
     expect(waiting.status).toBe('PENDING');
     expect(waiting.lastError).toContain('socket hang up');
     expect(await jobState(id)).toBe('delayed');
+    // The direct try was the first: the job has the rest of the tries.
+    expect((await h.app.queues.outbound.getJob(outboxJobId(id)))!.opts.attempts).toBe(7);
     const sent = await until('sent after backoff', async () => ((await row(id)).status === 'SENT' ? row(id) : undefined));
     expect(sent.attempts).toBe(2);
     expect(sentTexts('réseau coupé')).toHaveLength(1);
@@ -227,18 +249,21 @@ describe('fresh rows sent by the worker that committed them', () => {
   it('keeps the chat’s pace: the first goes now, the next wait for their slots in the queue', async () => {
     const d = delivery();
     platform.pace = 400;
-    const start = Date.now();
-    const rows = await write(['cadence un', 'cadence deux', 'cadence trois'], '61');
-    const ids = rows.map((r) => r.id);
-    await d.dispatch(rows);
-    await d.idle(5000);
-    expect(await jobState(ids[0]!)).toBe('unknown');
-    await until('all sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
-    const times = platform.sent.filter((s) => s.message.text.startsWith('cadence')).map((s) => s.at).sort((a, b) => a - b);
-    expect(times).toHaveLength(3);
-    expect(times[1]! - start).toBeGreaterThanOrEqual(395);
-    expect(times[2]! - start).toBeGreaterThanOrEqual(795);
-    platform.pace = 0;
+    try {
+      const start = Date.now();
+      const rows = await write(['cadence un', 'cadence deux', 'cadence trois'], '61');
+      const ids = rows.map((r) => r.id);
+      await d.dispatch(rows);
+      await d.idle(5000);
+      expect(await jobState(ids[0]!)).toBe('unknown');
+      await until('all sent', async () => (await Promise.all(ids.map(row))).every((r) => r.status === 'SENT'));
+      const sent = platform.sent.filter((s) => s.message.text.startsWith('cadence')).sort((a, b) => a.at - b.at);
+      expect(sent.map((s) => s.message.text)).toEqual(['cadence un', 'cadence deux', 'cadence trois']);
+      expect(sent[1]!.at - start).toBeGreaterThanOrEqual(395);
+      expect(sent[2]!.at - start).toBeGreaterThanOrEqual(795);
+    } finally {
+      platform.pace = 0;
+    }
   });
 
   it('ends an unreachable recipient at once and sends to the member’s other account', async () => {

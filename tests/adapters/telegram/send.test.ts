@@ -122,6 +122,24 @@ describe('Telegram adapter: sending', () => {
     expect(fake.botMessages(forum, topic).map((m) => m.text)).toEqual(['Dans le sujet']);
   });
 
+  it('gives up a call that never answers, so that the delivery is retried long before the outbox sweep', async () => {
+    const impatient = new TelegramAdapter({ token: fake.token, apiRoot: fake.apiRoot, callTimeoutMs: 300 });
+    await impatient.startSending();
+    fake.fail('sendMessage', 'hang');
+    const started = Date.now();
+    const err = await impatient.send(dm, { text: 'sans réponse' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect((err as DeliveryError).failure).toBe('retry');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    // The next call is answered again.
+    await impatient.send(dm, { text: 'avec réponse' });
+    expect(lastBot(dm.chatId).text).toBe('avec réponse');
+    await impatient.stop();
+  });
+
   it('maps Telegram failures to delivery errors', async () => {
     const bob = FakeTelegram.user(2002, 'Bob');
     const bobChat: ChatAddress = { platform: 'telegram', workspace: '', chatId: String(fake.privateChat(bob).id) };
