@@ -135,7 +135,7 @@ async function webhookScenario(b: Bench): Promise<void> {
   const rig = await startWebhookRig(b.env);
   const web = await repeat(RUNS, async (run) => {
     const { bare, hook, queued } = await rig.run(load, run, SIZE.httpSeconds, 16);
-    if (queued !== hook.ok) b.notes.push(`webhook run ${run + 1}: ${hook.ok} answered 200 but ${queued} jobs queued`);
+    if (queued !== hook.ok) b.notes.push(`webhook run ${run + 1}: ${hook.ok} answered 200 but ${queued} events queued`);
     if (hook.ok !== hook.requests) b.notes.push(`webhook run ${run + 1}: ${hook.requests - hook.ok} of ${hook.requests} not answered 200 (${JSON.stringify(hook.statuses)}, ${hook.errors} errors)`);
     return { bare: bare.rps, hook: hook.rps, bareP99: bare.p99, hookP99: hook.p99 };
   });

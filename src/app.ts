@@ -2,7 +2,7 @@
  * Composition of one Pilote process: services, queues, workers, adapters and the HTTP server,
  * according to its role (SPEC section 4: `all`, `web`, `worker`, `scheduler`).
  */
-import { Queue, type Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { buildRouter } from './commands/index.js';
@@ -21,7 +21,8 @@ import { batcher } from './jobs/batch.js';
 import { connectRedis } from './jobs/redis.js';
 import { requeuePending } from './jobs/outbox.js';
 import { reconcileReminders } from './jobs/reminders.js';
-import { createQueues, INBOUND, INBOUND_JOB_OPTIONS, safeJobId, type InboundJob, type Queues } from './jobs/queues.js';
+import { IngressPump, ingressLength, pushIngress } from './jobs/ingress.js';
+import { createQueues, safeJobId, type Queues } from './jobs/queues.js';
 import { startWorkers } from './jobs/workers.js';
 import type { Delivery } from './jobs/delivery.js';
 import { createLogger } from './logger.js';
@@ -71,7 +72,8 @@ export class App {
   private elections: LeaderElection[] = [];
   private readonly opts: AppOptions;
 
-  private readonly producer: { queue: Queue<InboundJob>; redis: Redis; add: (event: InboundEvent) => Promise<void> };
+  private readonly producer: { redis: Redis; add: (event: InboundEvent) => Promise<void> };
+  private pump?: { pump: IngressPump; blocking: Redis };
 
   private constructor(opts: AppOptions, services: Services, queues: Queues, metrics: Metrics, producer: App['producer']) {
     this.producer = producer;
@@ -103,24 +105,22 @@ export class App {
     const redis = connectRedis(config, { maxRetriesPerRequest: null, lazyConnect: false });
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     const queues = createQueues(redis, config.REDIS_PREFIX, (err) => logger.error({ err }, 'queue error'));
-    const metrics = createMetrics(() => queues.counts());
+    const metrics = createMetrics(async () => ({ ...(await queues.counts()), ingress: { waiting: await ingressLength(redis, config.REDIS_PREFIX) } }));
     const services: Services = { config, prisma, redis, logger, clock: opts.clock ?? (() => new Date()) };
     // Adapters' events go through a connection that fails at once when Redis is away, instead of
     // waiting in ioredis' offline queue: the adapter can then answer or let the platform retry.
-    // A retried add is harmless: the job id is the platform event id.
+    // A retried push is harmless: the event becomes one job (its id), handled once.
     const producerRedis = connectRedis(config, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 3000 });
     producerRedis.on('error', () => undefined);
-    const producer = new Queue<InboundJob>(INBOUND, { connection: producerRedis, prefix: config.REDIS_PREFIX, defaultJobOptions: INBOUND_JOB_OPTIONS });
-    producer.on('error', () => undefined);
     const add = batcher<InboundEvent, void>({ max: 500, lingerMs: 0, parallel: 1 }, async (events) => {
       try {
-        await producer.addBulk(events.map((event) => ({ name: 'event', data: event, opts: { jobId: safeJobId(event.id) } })));
+        await pushIngress(producerRedis, config.REDIS_PREFIX, events);
       } catch (err) {
         throw new QueueUnavailableError(`${producerRedis.status}: ${(err as Error).message}`);
       }
       return events.map(() => undefined);
     });
-    return new App(opts, services, queues, metrics, { queue: producer, redis: producerRedis, add });
+    return new App(opts, services, queues, metrics, { redis: producerRedis, add });
   }
 
   private has(...roles: ProcessRole[]): boolean {
@@ -128,9 +128,11 @@ export class App {
   }
 
   /**
-   * Hands an adapter's event to the `inbound` queue; resolves once it is there (the adapter may
-   * then acknowledge it to the platform). The job id makes a redelivery a no-op. Events that
-   * arrive together are added together, one Redis round trip for many (docs/performance.md).
+   * Hands an adapter's event to the ingress (`src/jobs/ingress.ts`), from which the workers'
+   * pumps move it into the `inbound` queue; resolves once it is in Redis (the adapter may then
+   * acknowledge it to the platform). Events that arrive together are pushed together, one
+   * Redis command for many (docs/performance.md). Its job id is the platform event id, so a
+   * redelivery is one job, and its key in PostgreSQL makes it handled once.
    */
   readonly submit = async (event: InboundEvent): Promise<void> => {
     const { redis } = this.producer;
@@ -153,6 +155,11 @@ export class App {
         adapters: this.adapters,
         concurrency: config.WORKER_CONCURRENCY,
       }));
+      const blocking = connectRedis(config, { maxRetriesPerRequest: null });
+      blocking.on('error', () => undefined);
+      const pump = new IngressPump({ redis: services.redis, blocking, queues, logger });
+      await pump.start();
+      this.pump = { pump, blocking };
     }
     if (this.has('web')) {
       for (const a of this.adapters.values()) {
@@ -239,6 +246,12 @@ export class App {
     this.elections = [];
     await within(Promise.allSettled([...this.adapters.values()].map((a) => a.stop())), 2 * CLOSE_STEP_MS);
     const started = Date.now();
+    // Events still in the ingress wait there for another pump, or for the next start.
+    if (this.pump) {
+      await within(this.pump.pump.stop(), 2 * CLOSE_STEP_MS);
+      this.pump.blocking.disconnect();
+      this.pump = undefined;
+    }
     const drain = Promise.allSettled(this.workers.map((w) => w.close()));
     const forced = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([drain, forced]);
@@ -251,22 +264,23 @@ export class App {
     await within(Promise.allSettled(this.closers.map((c) => c())), CLOSE_STEP_MS);
     this.closers = [];
     await within(this.queues.close().catch(() => undefined), CLOSE_STEP_MS);
-    await within(this.producer.queue.close().catch(() => undefined), CLOSE_STEP_MS);
     this.producer.redis.disconnect();
     await within(this.services.prisma.$disconnect().catch(() => undefined), CLOSE_STEP_MS);
     this.services.redis.disconnect();
   }
 
   /**
-   * Resolves once the event's job finished and every message it produced left the outbox
-   * (sent or failed), or after `timeoutMs`. Used by the console to print replies in order.
+   * Resolves once the event was handled (its key claimed) or its job failed for good, and every
+   * message it produced left the outbox (sent or failed), or after `timeoutMs`. Used by the
+   * console to print replies in order.
    */
   async settle(eventId: string, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const jobId = safeJobId(eventId);
     while (Date.now() < deadline) {
-      const state = await this.queues.inbound.getJobState(jobId);
-      if (state === 'completed' || state === 'failed' || state === 'unknown') break;
+      // Until a pump moves it, the event has no job yet: only its claimed key says it is done.
+      if (await this.services.prisma.handledEvent.findUnique({ where: { key: eventId }, select: { key: true } })) break;
+      if ((await this.queues.inbound.getJobState(jobId)) === 'failed') break;
       await sleep(10);
     }
     while (Date.now() < deadline) {

@@ -28,7 +28,7 @@ export function createMetrics(queueCounts?: () => Promise<Record<string, Record<
   collectDefaultMetrics({ register: registry, prefix: 'pilote_' });
   const queueDepth = new Gauge({
     name: 'pilote_queue_jobs',
-    help: 'Jobs in each BullMQ queue by state',
+    help: 'Jobs in each BullMQ queue by state, and events waiting in the ingress (queue="ingress")',
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {

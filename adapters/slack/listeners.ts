@@ -1,7 +1,7 @@
 /**
  * The Bolt listeners: each turns one kind of Slack request into a core event and hands it to the
- * inbound queue. A command's or a button's `ack()` comes after the event is queued, so a queue
- * outage makes the request fail visibly (or Slack retry) instead of losing it.
+ * ingress of the inbound queue. A command's or a button's `ack()` comes after the event is
+ * queued, so a queue outage makes the request fail visibly (or Slack retry) instead of losing it.
  */
 import type { App } from '@slack/bolt';
 import type { InboundEvent, Sender } from '../../src/core/types.js';
@@ -24,7 +24,7 @@ export const SLASH_COMMAND = '/pilote';
 export interface ListenerDeps {
   /** Who the bot is (known once `auth.test` answered). */
   me: () => SlackIdentity;
-  /** Hands an event to the inbound queue; rejects when it cannot. */
+  /** Hands an event to the ingress of the inbound queue; rejects when it cannot. */
   submit: (event: InboundEvent) => Promise<void>;
   /** The sender's name and language, as far as Slack tells quickly. */
   sender: (userId: string, username?: string) => Promise<Sender>;

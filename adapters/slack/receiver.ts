@@ -2,7 +2,7 @@
  * Bolt receiver for Slack's HTTP mode, served as a route of Pilote's one HTTP server (Bolt never
  * opens a port of its own). It verifies the request signature, answers `url_verification` and
  * `ssl_check`, then runs the request through Bolt and answers once the listeners have handed the
- * event to the inbound queue — within Slack's 3 seconds, before any database work.
+ * event to the ingress of the inbound queue — within Slack's 3 seconds, before any database work.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';

@@ -1,8 +1,9 @@
 /**
  * The Telegram adapter (grammY). Receives updates by long polling (default) or on a webhook of
- * the shared HTTP server, hands them to the `inbound` queue as core events, and sends core
- * messages as HTML with inline keyboards. grammY's `Bot` holds the API client (`bot.api`); the
- * update loop is Pilote's own so that an update is acknowledged only once it is queued.
+ * the shared HTTP server, hands them to the ingress of the `inbound` queue as core events, and
+ * sends core messages as HTML with inline keyboards. grammY's `Bot` holds the API client
+ * (`bot.api`); the update loop is Pilote's own so that an update is acknowledged only once it is
+ * queued.
  */
 import { Bot } from 'grammy';
 import type { Update } from 'grammy/types';

@@ -2,7 +2,8 @@
  * The webhook endpoint on the shared HTTP server. Telegram POSTs each update with the secret
  * given to `setWebhook` in `X-Telegram-Bot-Api-Secret-Token`; anything else is refused
  * before the body is read. A 2xx tells Telegram the update is taken: it is only sent once the
- * event is in the `inbound` queue, otherwise a 5xx makes Telegram deliver it again later.
+ * event is in Redis (the ingress of the `inbound` queue), otherwise a 5xx makes Telegram deliver
+ * it again later.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

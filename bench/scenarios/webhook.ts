@@ -1,13 +1,14 @@
 /**
  * Webhook ingress (SPEC section 6, row 4): Telegram updates POSTed by the load child to the real
  * HTTP server of a `web` process (App, Telegram adapter in webhook mode, Bot API played by the
- * test fake) — each answered 200 once its event is in the inbound queue — beside a bare
+ * test fake) — each answered 200 once its event is in Redis (the ingress) — beside a bare
  * `node:http` server in the same process answering 200 after reading the body.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTelegramAdapter } from '../../adapters/telegram/index.js';
 import { App } from '../../src/app.js';
+import { ingressKeys } from '../../src/jobs/ingress.js';
 import { buildRouter } from '../../src/commands/index.js';
 import { FakeTelegram } from '../../tests/fakes/telegram.js';
 import type { Child } from '../lib/child.js';
@@ -76,7 +77,10 @@ export async function startWebhookRig(env: BenchEnv): Promise<WebhookRig> {
     async run(load, run, seconds, connections) {
       const bareResult = await load.call<LoadResult>('run', spec(barePort, PATH, run, seconds, connections));
       const hook = await load.call<LoadResult>('run', spec(app.httpPort!, PATH, run, seconds, connections));
-      const queued = await app.queues.inbound.count();
+      // A web process pushes to the ingress; no pump runs here, so everything it took is there.
+      const { list } = ingressKeys(app.queues.prefix);
+      const queued = (await app.services.redis.llen(list)) + (await app.queues.inbound.count());
+      await app.services.redis.del(list);
       await app.queues.inbound.obliterate({ force: true });
       return { bare: bareResult, hook, queued };
     },

@@ -30,6 +30,8 @@ describe('HTTP server', () => {
     expect(body).toMatch(/pilote_commands_total\{command="tache",outcome="ok"\} 1\b/);
     expect(body).toMatch(/pilote_commands_total\{command="tache",outcome="forbidden"\} 1\b/);
     expect(body).toMatch(/pilote_queue_jobs\{queue="inbound",state="completed"\}|pilote_queue_jobs\{queue="inbound",state="waiting"\} 0/);
+    // Events not yet moved into the inbound queue (none: the pump has moved them).
+    expect(body).toMatch(/pilote_queue_jobs\{queue="ingress",state="waiting"\} 0\b/);
     expect(body).toMatch(/pilote_delivery_latency_seconds_count\{platform="console"\} [1-9]/);
     expect(body).toContain('pilote_process_resident_memory_bytes');
   });

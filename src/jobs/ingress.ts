@@ -1,0 +1,183 @@
+/**
+ * The ingress: where adapters' events wait between the platform's acknowledgement and the
+ * `inbound` queue. A web process appends each event to a Redis list (one `RPUSH` for the events
+ * of a turn of the event loop: a few microseconds each, where a BullMQ `addBulk` costs some 80,
+ * docs/performance.md), and the pumps of the worker processes move them into the `inbound`
+ * queue in bulk, with the platform event id as job id.
+ *
+ * Nothing is lost between the two: a pump first moves the events it takes, atomically, to a
+ * list of its own (`ingress:taken:<pump>`), adds their jobs, and only then deletes that list. A
+ * pump holds a lease while it lives and is listed in a set of pumps; the taken list of a listed
+ * pump whose lease has expired (a killed process) is put back at the head of the ingress by any
+ * other pump. An event added twice that
+ * way is one job (its id), and handled once anyway (its key is claimed in PostgreSQL).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { InboundEvent } from '../core/types.js';
+import { safeJobId, type Queues } from './queues.js';
+
+/** Most events a pump moves at once. */
+const PUMP_BATCH = 500;
+/** How long a pump's lease lasts without renewal (ms); it renews it every third of that. */
+const LEASE_MS = 30_000;
+/** How long a pump blocks waiting for the first event (s): also how soon it sees a stop. */
+const BLOCK_SECONDS = 1;
+
+/** Keys of the ingress under a prefix. */
+export function ingressKeys(prefix: string) {
+  return {
+    list: `${prefix}:ingress`,
+    taken: (pump: string) => `${prefix}:ingress:taken:${pump}`,
+    lease: (pump: string) => `${prefix}:ingress:pump:${pump}`,
+    pumps: `${prefix}:ingress:pumps`,
+  };
+}
+
+/** Appends events to the ingress, in order, in one command; resolves once Redis has them. */
+export async function pushIngress(redis: Redis, prefix: string, events: InboundEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await redis.rpush(ingressKeys(prefix).list, ...events.map((e) => JSON.stringify(e)));
+}
+
+/** Events waiting in the ingress (for metrics). */
+export function ingressLength(redis: Redis, prefix: string): Promise<number> {
+  return redis.llen(ingressKeys(prefix).list);
+}
+
+/** Moves up to ARGV[1] more events from the ingress (KEYS[1]) to a pump's taken list (KEYS[2]); returns them. */
+const TAKE = `
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items > 0 then
+  redis.call('LTRIM', KEYS[1], #items, -1)
+  redis.call('RPUSH', KEYS[2], unpack(items))
+end
+return items`;
+
+/**
+ * Unless pump ARGV[1]'s lease (KEYS[3]) lives: puts its taken events (KEYS[2]) back at the head
+ * of the ingress (KEYS[1]), in order, and strikes it from the set of pumps (KEYS[4]).
+ */
+const GIVE_BACK = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+local items = redis.call('LRANGE', KEYS[2], 0, -1)
+for i = #items, 1, -1 do redis.call('LPUSH', KEYS[1], items[i]) end
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[4], ARGV[1])
+return #items`;
+
+/** Options of {@link IngressPump}. */
+export interface PumpOptions {
+  /** The process's shared connection (scripts, lease, the taken list). */
+  redis: Redis;
+  /** A connection of the pump's own, for the blocking wait. */
+  blocking: Redis;
+  queues: Queues;
+  logger: Logger;
+  /** Lease length (ms), shorter in tests. */
+  leaseMs?: number;
+}
+
+/**
+ * Moves events from the ingress into the `inbound` queue until stopped; see the module
+ * comment. One per worker process.
+ */
+export class IngressPump {
+  /** This pump's name in its keys. */
+  readonly id = randomBytes(6).toString('hex');
+  private readonly opts: PumpOptions;
+  private readonly keys: ReturnType<typeof ingressKeys>;
+  private readonly leaseMs: number;
+  private running?: Promise<void>;
+  private stopped = false;
+  private renewer?: NodeJS.Timeout;
+
+  constructor(opts: PumpOptions) {
+    this.opts = opts;
+    this.keys = ingressKeys(opts.queues.prefix);
+    this.leaseMs = opts.leaseMs ?? LEASE_MS;
+  }
+
+  /** Takes the lease and starts moving events. */
+  async start(): Promise<void> {
+    await this.renew();
+    await this.opts.redis.sadd(this.keys.pumps, this.id);
+    this.renewer = setInterval(() => void this.renew().catch(() => undefined), this.leaseMs / 3);
+    this.renewer.unref();
+    this.running = this.loop();
+  }
+
+  /** Finishes the batch in hand, stops, and gives the lease back (events left wait for another pump). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.renewer);
+    await this.running;
+    const { redis } = this.opts;
+    // A batch a failure left behind stays listed, for another pump to give back.
+    if ((await redis.llen(this.keys.taken(this.id)).catch(() => 1)) === 0) await redis.srem(this.keys.pumps, this.id).catch(() => undefined);
+    await redis.del(this.keys.lease(this.id)).catch(() => undefined);
+  }
+
+  private async renew(): Promise<void> {
+    await this.opts.redis.set(this.keys.lease(this.id), '1', 'PX', this.leaseMs);
+  }
+
+  private async loop(): Promise<void> {
+    let lastRecovery = 0;
+    while (!this.stopped) {
+      try {
+        if (Date.now() - lastRecovery >= this.leaseMs / 2) {
+          lastRecovery = Date.now();
+          await this.recover();
+        }
+        await this.pumpOnce();
+      } catch (err) {
+        if (this.stopped) break;
+        this.opts.logger.warn({ err: (err as Error).message }, 'ingress pump failed; retrying in 1 s');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  /**
+   * Moves one batch: waits (at most {@link BLOCK_SECONDS}) for an event, takes up to a batch,
+   * adds their jobs, then forgets them. Returns how many were moved. A batch left in the taken
+   * list by a failure is added again first.
+   */
+  async pumpOnce(): Promise<number> {
+    const { redis, blocking, queues } = this.opts;
+    const taken = this.keys.taken(this.id);
+    let items = await redis.lrange(taken, 0, -1);
+    if (items.length === 0) {
+      const first = await blocking.blmove(this.keys.list, taken, 'LEFT', 'RIGHT', BLOCK_SECONDS);
+      if (first === null) return 0;
+      const rest = (await redis.eval(TAKE, 2, this.keys.list, taken, String(PUMP_BATCH - 1))) as string[];
+      items = [first, ...rest];
+    }
+    const events = items.flatMap((item) => {
+      try {
+        return [JSON.parse(item) as InboundEvent];
+      } catch {
+        this.opts.logger.error({ item: item.slice(0, 200) }, 'ingress: an unreadable entry was dropped');
+        return [];
+      }
+    });
+    await queues.inbound.addBulk(events.map((event) => ({ name: 'event', data: event, opts: { jobId: safeJobId(event.id) } })));
+    await redis.del(taken);
+    return items.length;
+  }
+
+  /** Gives back the taken events of listed pumps whose lease expired; returns how many. */
+  async recover(): Promise<number> {
+    const { redis } = this.opts;
+    let moved = 0;
+    for (const pump of await redis.smembers(this.keys.pumps)) {
+      if (pump === this.id) continue;
+      const n = Number(await redis.eval(GIVE_BACK, 4, this.keys.list, this.keys.taken(pump), this.keys.lease(pump), this.keys.pumps, pump));
+      if (n > 0) this.opts.logger.warn({ pump, events: n }, 'ingress: events taken by a pump that died were given back');
+      if (n > 0) moved += n;
+    }
+    return moved;
+  }
+}

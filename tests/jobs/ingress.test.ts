@@ -1,0 +1,122 @@
+/** The ingress list and its pumps (src/jobs/ingress.ts), against the real Redis. */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { InboundEvent } from '../../src/core/types.js';
+import { IngressPump, ingressKeys, pushIngress } from '../../src/jobs/ingress.js';
+import { createQueues, type Queues } from '../../src/jobs/queues.js';
+import { createLogger } from '../../src/logger.js';
+import { consoleEvent } from '../helpers/harness.js';
+import { until } from '../helpers/wait.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const logger = createLogger('silent');
+
+describe('the ingress', () => {
+  let redis: Redis;
+  let queues: Queues;
+  let keys: ReturnType<typeof ingressKeys>;
+  const blocking: Redis[] = [];
+  const pumps: IngressPump[] = [];
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    queues = createQueues(redis, `t-ingress-${randomBytes(3).toString('hex')}`, () => undefined);
+    keys = ingressKeys(queues.prefix);
+  });
+  afterEach(async () => {
+    await Promise.all(pumps.splice(0).map((p) => p.stop()));
+    for (const b of blocking.splice(0)) b.disconnect();
+    const left = await redis.keys(`${queues.prefix}:*`);
+    if (left.length) await redis.del(...left);
+  });
+  afterAll(async () => {
+    await queues.close();
+    redis.disconnect();
+  });
+
+  let n = 0;
+  const event = (text = 'tache Test'): InboundEvent => consoleEvent(`console-ingress-${++n}`, 'maire', text, new Date());
+  const pump = (leaseMs?: number) => {
+    const b = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    blocking.push(b);
+    const p = new IngressPump({ redis, blocking: b, queues, logger, ...(leaseMs ? { leaseMs } : {}) });
+    pumps.push(p);
+    return p;
+  };
+  const waitingIds = async () => (await queues.inbound.getWaiting()).map((j) => j.id);
+
+  it('moves events into the inbound queue, in order, one job per platform event id', async () => {
+    const events = [event('tache Un'), event('tache Deux'), event('tache Trois')];
+    await pushIngress(redis, queues.prefix, events);
+    await pushIngress(redis, queues.prefix, [events[1]!]); // a platform's redelivery
+    await pump().start();
+    await until('moved', async () => (await redis.llen(keys.list)) === 0 && (await queues.inbound.count()) === 3);
+    expect(await waitingIds()).toEqual(events.map((e) => e.id));
+    expect((await queues.inbound.getJob(events[0]!.id))!.data).toEqual(events[0]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await queues.inbound.count()).toBe(3);
+    expect(await redis.keys(keys.taken('*'))).toEqual([]);
+  });
+
+  it('adds a batch it had taken before a failure first, then takes more', async () => {
+    const p = pump();
+    const [held, next] = [event(), event()];
+    await redis.rpush(keys.taken(p.id), JSON.stringify(held));
+    await pushIngress(redis, queues.prefix, [next!]);
+    expect(await p.pumpOnce()).toBe(1);
+    expect(await waitingIds()).toEqual([held!.id]);
+    expect(await p.pumpOnce()).toBe(1);
+    expect(await waitingIds()).toEqual([held!.id, next!.id]);
+    expect(await redis.exists(keys.taken(p.id))).toBe(0);
+  });
+
+  it('gives back, at the head and in order, what a dead pump had taken, and nothing a live pump holds', async () => {
+    const [a, b, c, d] = [event(), event(), event(), event()];
+    await pushIngress(redis, queues.prefix, [c!]);
+    // A pump that died between taking and adding: listed, its taken list, no lease.
+    await redis.sadd(keys.pumps, 'dead', 'alive');
+    await redis.rpush(keys.taken('dead'), JSON.stringify(a), JSON.stringify(b));
+    // A live pump in the middle of a batch.
+    await redis.set(keys.lease('alive'), '1', 'PX', 30_000);
+    await redis.rpush(keys.taken('alive'), JSON.stringify(d));
+    const p = pump();
+    expect(await p.recover()).toBe(2);
+    expect((await redis.lrange(keys.list, 0, -1)).map((x) => (JSON.parse(x) as InboundEvent).id)).toEqual([a!.id, b!.id, c!.id]);
+    expect(await redis.exists(keys.taken('dead'))).toBe(0);
+    expect(await redis.llen(keys.taken('alive'))).toBe(1);
+    expect((await redis.smembers(keys.pumps)).sort()).toEqual(['alive']);
+  });
+
+  it('recovers from a pump killed mid-batch: another one moves its events, once', async () => {
+    const events = [event(), event()];
+    // The killed pump took them (its lease lapses at once), and never added them.
+    const killed = pump(300);
+    await killed.start();
+    await killed.stop();
+    await redis.sadd(keys.pumps, killed.id);
+    await redis.rpush(keys.taken(killed.id), ...events.map((e) => JSON.stringify(e)));
+    await pump(300).start();
+    await until('moved by the other pump', async () => (await queues.inbound.count()) === 2, 5000);
+    expect((await waitingIds()).sort()).toEqual(events.map((e) => e.id).sort());
+    expect(await redis.keys(keys.taken('*'))).toEqual([]);
+  });
+
+  it('drops an entry it cannot read, with a log, and moves the rest', async () => {
+    const good = event();
+    await redis.rpush(keys.list, '{not json', JSON.stringify(good));
+    const p = pump();
+    expect(await p.pumpOnce()).toBe(2);
+    expect(await waitingIds()).toEqual([good.id]);
+  });
+
+  it('stops while it waits for events, and gives its lease back', async () => {
+    const p = pump();
+    await p.start();
+    expect(await redis.exists(keys.lease(p.id))).toBe(1);
+    expect(await redis.smembers(keys.pumps)).toEqual([p.id]);
+    await p.stop();
+    pumps.splice(pumps.indexOf(p), 1);
+    expect(await redis.exists(keys.lease(p.id))).toBe(0);
+    expect(await redis.smembers(keys.pumps)).toEqual([]);
+  });
+});
