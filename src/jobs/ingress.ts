@@ -46,14 +46,18 @@ export function ingressLength(redis: Redis, prefix: string): Promise<number> {
   return redis.llen(ingressKeys(prefix).list);
 }
 
-/** Moves up to ARGV[1] more events from the ingress (KEYS[1]) to a pump's taken list (KEYS[2]); returns them. */
+/**
+ * Moves up to ARGV[1] more events from the ingress (KEYS[1]) to a pump's taken list (KEYS[2]);
+ * returns the whole taken list. The pump adds what the list holds, not what a call returned:
+ * a command resent by ioredis after a reconnection may have moved more than its reply said.
+ */
 const TAKE = `
 local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 if #items > 0 then
   redis.call('LTRIM', KEYS[1], #items, -1)
   redis.call('RPUSH', KEYS[2], unpack(items))
 end
-return items`;
+return redis.call('LRANGE', KEYS[2], 0, -1)`;
 
 /**
  * Unless pump ARGV[1]'s lease (KEYS[3]) lives: puts its taken events (KEYS[2]) back at the head
@@ -66,6 +70,16 @@ for i = #items, 1, -1 do redis.call('LPUSH', KEYS[1], items[i]) end
 redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[4], ARGV[1])
 return #items`;
+
+/** An entry of the ingress as an event, or undefined when it is not one (a foreign write). */
+function readEvent(item: string): InboundEvent | undefined {
+  try {
+    const value = JSON.parse(item) as Partial<InboundEvent> | null;
+    return value && typeof value === 'object' && typeof value.id === 'string' && value.id !== '' ? (value as InboundEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Options of {@link IngressPump}. */
 export interface PumpOptions {
@@ -102,7 +116,6 @@ export class IngressPump {
   /** Takes the lease and starts moving events. */
   async start(): Promise<void> {
     await this.renew();
-    await this.opts.redis.sadd(this.keys.pumps, this.id);
     this.renewer = setInterval(() => void this.renew().catch(() => undefined), this.leaseMs / 3);
     this.renewer.unref();
     this.running = this.loop();
@@ -119,8 +132,9 @@ export class IngressPump {
     await redis.del(this.keys.lease(this.id)).catch(() => undefined);
   }
 
+  /** Renews the lease and lists the pump again (another pump strikes it off once its lease lapsed). */
   private async renew(): Promise<void> {
-    await this.opts.redis.set(this.keys.lease(this.id), '1', 'PX', this.leaseMs);
+    await this.opts.redis.multi().set(this.keys.lease(this.id), '1', 'PX', this.leaseMs).sadd(this.keys.pumps, this.id).exec();
   }
 
   private async loop(): Promise<void> {
@@ -150,18 +164,14 @@ export class IngressPump {
     const taken = this.keys.taken(this.id);
     let items = await redis.lrange(taken, 0, -1);
     if (items.length === 0) {
-      const first = await blocking.blmove(this.keys.list, taken, 'LEFT', 'RIGHT', BLOCK_SECONDS);
-      if (first === null) return 0;
-      const rest = (await redis.eval(TAKE, 2, this.keys.list, taken, String(PUMP_BATCH - 1))) as string[];
-      items = [first, ...rest];
+      // Only a sign that events came: what is taken is what the taken list holds.
+      if ((await blocking.blmove(this.keys.list, taken, 'LEFT', 'RIGHT', BLOCK_SECONDS)) === null) return 0;
+      items = (await redis.eval(TAKE, 2, this.keys.list, taken, String(PUMP_BATCH - 1))) as string[];
     }
     const events = items.flatMap((item) => {
-      try {
-        return [JSON.parse(item) as InboundEvent];
-      } catch {
-        this.opts.logger.error({ item: item.slice(0, 200) }, 'ingress: an unreadable entry was dropped');
-        return [];
-      }
+      const event = readEvent(item);
+      if (!event) this.opts.logger.error({ item: item.slice(0, 200) }, 'ingress: an unreadable entry was dropped');
+      return event ? [event] : [];
     });
     await queues.inbound.addBulk(events.map((event) => ({ name: 'event', data: event, opts: { jobId: safeJobId(event.id) } })));
     await redis.del(taken);

@@ -36,10 +36,10 @@ describe('the ingress', () => {
 
   let n = 0;
   const event = (text = 'tache Test'): InboundEvent => consoleEvent(`console-ingress-${++n}`, 'maire', text, new Date());
-  const pump = (leaseMs?: number) => {
+  const pump = (leaseMs?: number, on: Queues = queues) => {
     const b = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     blocking.push(b);
-    const p = new IngressPump({ redis, blocking: b, queues, logger, ...(leaseMs ? { leaseMs } : {}) });
+    const p = new IngressPump({ redis, blocking: b, queues: on, logger, ...(leaseMs ? { leaseMs } : {}) });
     pumps.push(p);
     return p;
   };
@@ -87,15 +87,43 @@ describe('the ingress', () => {
     expect((await redis.smembers(keys.pumps)).sort()).toEqual(['alive']);
   });
 
-  it('recovers from a pump killed mid-batch: another one moves its events, once', async () => {
+  it('keeps what it took when adding the jobs fails, and adds it on the next round', async () => {
     const events = [event(), event()];
-    // The killed pump took them (its lease lapses at once), and never added them.
-    const killed = pump(300);
-    await killed.start();
-    await killed.stop();
-    await redis.sadd(keys.pumps, killed.id);
-    await redis.rpush(keys.taken(killed.id), ...events.map((e) => JSON.stringify(e)));
-    await pump(300).start();
+    await pushIngress(redis, queues.prefix, events);
+    // Redis refuses the jobs once (a failover, a full memory): the real queue otherwise.
+    let refusals = 1;
+    const addBulk = queues.inbound.addBulk.bind(queues.inbound);
+    const refusing = new Proxy(queues.inbound, {
+      get: (target, key) =>
+        key === 'addBulk'
+          ? (jobs: Parameters<typeof addBulk>[0]) => (refusals-- > 0 ? Promise.reject(new Error('READONLY You can\'t write against a read only replica.')) : addBulk(jobs))
+          : Reflect.get(target, key),
+    });
+    const p = pump(undefined, { ...queues, inbound: refusing });
+    await expect(p.pumpOnce()).rejects.toThrow(/READONLY/);
+    expect(await redis.llen(keys.taken(p.id))).toBe(2);
+    expect(await queues.inbound.count()).toBe(0);
+    expect(await p.pumpOnce()).toBe(2);
+    expect(await waitingIds()).toEqual(events.map((e) => e.id));
+    expect(await redis.exists(keys.taken(p.id))).toBe(0);
+  });
+
+  it('lists itself again when another pump struck it off (its lease had lapsed during a stall)', async () => {
+    const p = pump(300);
+    await p.start();
+    await redis.srem(keys.pumps, p.id);
+    await until('listed again', async () => (await redis.sismember(keys.pumps, p.id)) === 1, 2000);
+  });
+
+  it('recovers from a pump killed mid-batch: once its lease lapses, another one moves its events, once', async () => {
+    const events = [event(), event()];
+    // The killed pump was listed, took them, and never added them; its lease runs out.
+    await redis.sadd(keys.pumps, 'killed');
+    await redis.set(keys.lease('killed'), '1', 'PX', 400);
+    await redis.rpush(keys.taken('killed'), ...events.map((e) => JSON.stringify(e)));
+    const other = pump(300);
+    expect(await other.recover()).toBe(0);
+    await other.start();
     await until('moved by the other pump', async () => (await queues.inbound.count()) === 2, 5000);
     expect((await waitingIds()).sort()).toEqual(events.map((e) => e.id).sort());
     expect(await redis.keys(keys.taken('*'))).toEqual([]);
@@ -103,9 +131,9 @@ describe('the ingress', () => {
 
   it('drops an entry it cannot read, with a log, and moves the rest', async () => {
     const good = event();
-    await redis.rpush(keys.list, '{not json', JSON.stringify(good));
+    await redis.rpush(keys.list, '{not json', 'null', '{"text":"sans id"}', JSON.stringify(good));
     const p = pump();
-    expect(await p.pumpOnce()).toBe(2);
+    expect(await p.pumpOnce()).toBe(4);
     expect(await waitingIds()).toEqual([good.id]);
   });
 
