@@ -106,6 +106,12 @@ export class IngressPump {
   private running?: Promise<void>;
   private stopped = false;
   private renewer?: NodeJS.Timeout;
+  /**
+   * Whether the taken list may hold a batch: at start, after a failure, after a wait that ended
+   * empty (a wait resent by ioredis may have moved an event its reply did not show). Cleared
+   * once a batch is added and forgotten, so a busy pump does not read its empty list each time.
+   */
+  private unfinished = true;
 
   constructor(opts: PumpOptions) {
     this.opts = opts;
@@ -162,8 +168,9 @@ export class IngressPump {
   async pumpOnce(): Promise<number> {
     const { redis, blocking, queues } = this.opts;
     const taken = this.keys.taken(this.id);
-    let items = await redis.lrange(taken, 0, -1);
+    let items = this.unfinished ? await redis.lrange(taken, 0, -1) : [];
     if (items.length === 0) {
+      this.unfinished = true;
       // Only a sign that events came: what is taken is what the taken list holds.
       if ((await blocking.blmove(this.keys.list, taken, 'LEFT', 'RIGHT', BLOCK_SECONDS)) === null) return 0;
       items = (await redis.eval(TAKE, 2, this.keys.list, taken, String(PUMP_BATCH - 1))) as string[];
@@ -175,6 +182,7 @@ export class IngressPump {
     });
     await queues.inbound.addBulk(events.map((event) => ({ name: 'event', data: event, opts: { jobId: safeJobId(event.id) } })));
     await redis.del(taken);
+    this.unfinished = false;
     return items.length;
   }
 
