@@ -10,6 +10,18 @@ import { until } from './wait.js';
 
 const BIN = fileURLToPath(new URL('../../bin/pilote.js', import.meta.url));
 
+/**
+ * A TCP port free on 127.0.0.1 now, chosen by the system (to know a server's URL before the
+ * process that will listen on it starts).
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** One running `pilote start` child process. */
 export interface PiloteProcess {
   name: string;

@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
@@ -14,15 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import { canConnect } from '../../src/demo/services.js';
 import { acquireLease } from '../../src/jobs/leader.js';
 import { connectRedis, sentinelOptions } from '../../src/jobs/redis.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/processes.js';
 
 async function redisServer(args: string[], port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: 'ignore' });

@@ -9,9 +9,8 @@ import type { Chat, User } from 'grammy/types';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTelegram } from '../fakes/telegram.js';
-import { freePort } from '../adapters/telegram/helpers.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
-import { healthy, recordingProxy, started, startPilote, stopPilote, type PiloteProcess, type RecordingProxy } from '../helpers/processes.js';
+import { freePort, healthy, recordingProxy, started, startPilote, stopPilote, type PiloteProcess, type RecordingProxy } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

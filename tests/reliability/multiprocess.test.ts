@@ -14,9 +14,8 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTelegram } from '../fakes/telegram.js';
-import { freePort } from '../adapters/telegram/helpers.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
-import { healthy, started, startPilote, stopPilote, type PiloteProcess } from '../helpers/processes.js';
+import { freePort, healthy, started, startPilote, stopPilote, type PiloteProcess } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase } from '../helpers/db.js';
+import { freePort } from '../helpers/processes.js';
 
 const BIN = fileURLToPath(new URL('../../bin/pilote.js', import.meta.url));
 
@@ -15,7 +16,7 @@ describe('pilote start', () => {
   });
 
   it('serves until SIGTERM, then drains and exits 0 within 10 s', async () => {
-    const port = 30_000 + (process.pid % 20_000);
+    const port = await freePort();
     const child = spawn(process.execPath, [BIN, 'start', '--role', 'all'], {
       env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, HTTP_PORT: String(port), REDIS_PREFIX: `t-sigterm-${process.pid}`, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

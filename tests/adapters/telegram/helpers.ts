@@ -1,5 +1,4 @@
 /** Shared pieces of the Telegram end-to-end tests: a harness with the adapter, linked demo members. */
-import { createServer } from 'node:net';
 import type { Update, User } from 'grammy/types';
 import { TelegramAdapter, type TelegramOptions } from '../../../adapters/telegram/index.js';
 import { buildRouter } from '../../../src/commands/index.js';
@@ -20,15 +19,6 @@ export interface TelegramHarness {
   /** Gives a demo member a Telegram account (as if linked earlier). */
   link(user: DemoUser, tg: User): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (to know the webhook URL before the server starts). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts the fake Bot API and a harness with the Telegram adapter. */

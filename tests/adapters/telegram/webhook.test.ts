@@ -11,7 +11,8 @@ import { QueueUnavailableError } from '../../../src/app.js';
 import { buildRouter } from '../../../src/commands/index.js';
 import type { InboundEvent } from '../../../src/core/types.js';
 import { FakeTelegram } from '../../fakes/telegram.js';
-import { freePort, startTelegramHarness, type TelegramHarness } from './helpers.js';
+import { freePort } from '../../helpers/processes.js';
+import { startTelegramHarness, type TelegramHarness } from './helpers.js';
 
 const SECRET = 'S3cret_webhook-Value_0123456789';
 
