@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config.js';
 import type { InboundEvent, OutboundMessage } from '../src/core/types.js';
 import { reconcileReminders } from '../src/jobs/reminders.js';
 import { serve } from './lib/child.js';
+import { cpuSnapshot, cpuSpent, type CpuSpent } from './lib/cpu.js';
 import { benchMember } from './lib/seed.js';
 import { nowMs, percentile, sleep, steady } from './lib/stats.js';
 import { NoopAdapter } from './noop-adapter.js';
@@ -52,13 +53,17 @@ const sampler = setInterval(sample, 50);
 await sleep(500);
 const idleRss = process.memoryUsage().rss;
 
-/** Runs `fn`, returning its result with the CPU milliseconds and SQL statements it took. */
-async function costed<T>(fn: () => Promise<T>): Promise<T & { cpuMs: number; statements: number }> {
+/**
+ * Runs `fn`, returning its result with the CPU milliseconds and SQL statements it took, and
+ * the CPU milliseconds the machine, PostgreSQL and Redis spent meanwhile.
+ */
+async function costed<T>(fn: () => Promise<T>): Promise<T & { cpuMs: number; statements: number; spent: CpuSpent }> {
   const cpu0 = process.cpuUsage();
   const s0 = statements;
+  const snap0 = cpuSnapshot();
   const out = await fn();
   const cpu = process.cpuUsage(cpu0);
-  return { ...out, cpuMs: (cpu.user + cpu.system) / 1000, statements: statements - s0 };
+  return { ...out, cpuMs: (cpu.user + cpu.system) / 1000, statements: statements - s0, spent: cpuSpent(snap0, cpuSnapshot()) };
 }
 
 /** The i-th synthetic command of run `tag`: a task creation by one of the members, in their direct chat. */

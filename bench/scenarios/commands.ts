@@ -5,6 +5,7 @@
  */
 import type { Child } from '../lib/child.js';
 import { atLeast, atMost, type Figure, type Row } from '../lib/report.js';
+import { describeSpent, perUnit, type CpuSpent } from '../lib/cpu.js';
 import { repeat, type Spread } from '../lib/stats.js';
 
 /** Sizes of the command scenario. */
@@ -28,7 +29,7 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
   let incomplete = 0;
   const r = await repeat(sizes.runs, async (run) => {
     await app.call('memory', { reset: true });
-    const burst = await app.call<{ delivered: number; perSecond: number; cpuMs: number; statements: number }>('burst', { tag: 100 + run, n: sizes.burst, communes: sizes.communes });
+    const burst = await app.call<{ delivered: number; perSecond: number; cpuMs: number; statements: number; spent: CpuSpent }>('burst', { tag: 100 + run, n: sizes.burst, communes: sizes.communes });
     const lat = await app.call<{ delivered: number; total: number; p50: number; p99: number }>('steady', {
       tag: 200 + run,
       rate: sizes.steadyRate,
@@ -41,6 +42,7 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       rate: burst.perSecond,
       cpu: burst.cpuMs / burst.delivered,
       sql: burst.statements / burst.delivered,
+      ...perUnit(burst.spent, burst.delivered),
       p50: lat.p50,
       p99: lat.p99,
       peak: mem.rss,
@@ -53,7 +55,8 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
   notes.push(
     `commands: ${sizes.runs} runs of ${sizes.burst.toLocaleString('en-US')} commands as fast as they go, then ${sizes.steadyRate}/s for ${sizes.steadySeconds} s, ` +
       `from 5 members of each of ${sizes.communes} communes, in an app child (pilote start --role all style, WORKER_CONCURRENCY 8); ` +
-      `one command costs the app process ${r.cpu.median.toFixed(1)} ms of CPU and ${r.sql.median.toFixed(1)} SQL statements (medians, delivery included)`,
+      `one command costs the app process ${r.cpu.median.toFixed(1)} ms of CPU and ${r.sql.median.toFixed(1)} SQL statements (medians, delivery included)` +
+      describeSpent('command', r.machine.median, r.postgres.median, r.redis.median),
   );
   notes.push(
     `memory: RSS sampled every 50 ms in the app child; V8's heap reached ${r.heapTotal.median.toFixed(0)} MB, of which ${r.heapUsed.median.toFixed(0)} MB in use at most (live objects and garbage not yet collected)`,

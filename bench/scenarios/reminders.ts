@@ -11,6 +11,7 @@ import { OUTBOUND, REMINDERS } from '../../src/jobs/queues.js';
 import type { Child } from '../lib/child.js';
 import { atMost, type Figure, type Row } from '../lib/report.js';
 import { clearReminders, seedReminders } from '../lib/seed.js';
+import { describeSpent, perUnit, type CpuSpent } from '../lib/cpu.js';
 import { repeat } from '../lib/stats.js';
 import { redisOptions } from './baselines.js';
 
@@ -37,6 +38,7 @@ export interface ReminderBaselines {
 
 interface Fired {
   cpuMs: number;
+  spent: CpuSpent;
   statements: number;
   reconcileMs: number;
   scheduledBeforeDue: boolean;
@@ -111,6 +113,7 @@ export async function reminderRows(rig: ReminderRig, sizes: ReminderSizes, base:
       reconcile: out.reconcileMs / 1000,
       cpu: out.cpuMs / Math.max(1, out.delivered),
       sql: out.statements / Math.max(1, out.delivered),
+      ...perUnit(out.spent, out.delivered),
     };
   });
   const steadyCount = Math.round(sizes.steadyRate * sizes.steadySeconds);
@@ -130,7 +133,8 @@ export async function reminderRows(rig: ReminderRig, sizes: ReminderSizes, base:
     `reminders: ${sizes.burst.toLocaleString('en-US')} due at one instant ${sizes.leadMs / 1000} s after insertion ` +
       `(reconcileReminders took ${burst.reconcile.median.toFixed(1)} s median to schedule them); steady: ${steadyCount.toLocaleString('en-US')} due ` +
       `${sizes.steadyRate}/s for ${sizes.steadySeconds} s; an app child warmed up by 200 reminders, replaced after a run cut short; lateness = delivery to the no-op adapter − due time; ` +
-      `one reminder costs the app process ${burst.cpu.median.toFixed(2)} ms of CPU and ${burst.sql.median.toFixed(2)} SQL statements (medians, scheduling and delivery included)`,
+      `one reminder costs the app process ${burst.cpu.median.toFixed(2)} ms of CPU and ${burst.sql.median.toFixed(2)} SQL statements (medians, scheduling and delivery included)` +
+      describeSpent('reminder', burst.machine.median, burst.postgres.median, burst.redis.median),
   );
   const n = sizes.burst.toLocaleString('en-US');
   return [
