@@ -79,9 +79,8 @@ export async function startWebhookRig(env: BenchEnv): Promise<WebhookRig> {
       const hook = await load.call<LoadResult>('run', spec(app.httpPort!, PATH, run, seconds, connections));
       // A web process pushes to the ingress; no pump runs here, so everything it took is there.
       const { list } = ingressKeys(app.queues.prefix);
-      const queued = (await app.services.redis.llen(list)) + (await app.queues.inbound.count());
+      const queued = await app.services.redis.llen(list);
       await app.services.redis.del(list);
-      await app.queues.inbound.obliterate({ force: true });
       return { bare: bareResult, hook, queued };
     },
     async close() {

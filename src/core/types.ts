@@ -38,8 +38,8 @@ export interface PlatformMention {
 
 interface InboundBase {
   /**
-   * Platform-unique key of the event (e.g. `telegram-<botId>-<update_id>`): the inbound job id
-   * and the key that makes a redelivery a no-op. Only `[A-Za-z0-9._-]`.
+   * Platform-unique key of the event (e.g. `telegram-<botId>-<update_id>`): the key, claimed in
+   * PostgreSQL, that makes a redelivery a no-op. Only `[A-Za-z0-9._-]`.
    */
   id: string;
   chat: ChatAddress & { isDirect: boolean };

@@ -3,20 +3,20 @@
  * `inbound` queue. A web process appends each event to a Redis list (one `RPUSH` for the events
  * of a turn of the event loop: a few microseconds each, where a BullMQ `addBulk` costs some 80,
  * docs/performance.md), and the pumps of the worker processes move them into the `inbound`
- * queue in bulk, with the platform event id as job id.
+ * queue in bulk: one job for each run of up to {@link INBOUND_EVENTS_PER_JOB} events.
  *
  * Nothing is lost between the two: a pump first moves the events it takes, atomically, to a
  * list of its own (`ingress:taken:<pump>`), adds their jobs, and only then deletes that list. A
  * pump holds a lease while it lives and is listed in a set of pumps; the taken list of a listed
  * pump whose lease has expired (a killed process) is put back at the head of the ingress by any
- * other pump. An event added twice that
- * way is one job (its id), and handled once anyway (its key is claimed in PostgreSQL).
+ * other pump. An event added twice that way is handled once all the same: its key is claimed
+ * in PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { InboundEvent } from '../core/types.js';
-import { safeJobId, type Queues } from './queues.js';
+import { INBOUND_EVENTS_PER_JOB, type Queues } from './queues.js';
 
 /** Most events a pump moves at once. */
 const PUMP_BATCH = 500;
@@ -180,7 +180,9 @@ export class IngressPump {
       if (!event) this.opts.logger.error({ item: item.slice(0, 200) }, 'ingress: an unreadable entry was dropped');
       return event ? [event] : [];
     });
-    await queues.inbound.addBulk(events.map((event) => ({ name: 'event', data: event, opts: { jobId: safeJobId(event.id) } })));
+    const jobs = [];
+    for (let i = 0; i < events.length; i += INBOUND_EVENTS_PER_JOB) jobs.push({ name: 'events', data: { events: events.slice(i, i + INBOUND_EVENTS_PER_JOB) } });
+    await queues.inbound.addBulk(jobs);
     await redis.del(taken);
     this.unfinished = false;
     return items.length;

@@ -13,7 +13,7 @@ import { createDelivery, type Delivery } from './delivery.js';
 import { batcher } from './batch.js';
 import { handleInboundBatch, type InboundItem, type InboundResult } from './inbound.js';
 import { digestProcessor } from './digests.js';
-import { DIGESTS, INBOUND, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';
+import { DIGESTS, INBOUND, INBOUND_EVENTS_PER_JOB, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';
 import { reminderProcessor, scheduleReminders } from './reminders.js';
 
 /** Options of {@link startWorkers}. */
@@ -30,9 +30,6 @@ export interface WorkerOptions {
 /** How many more jobs at once the outbound and reminder workers take than the others (they batch up to 64). */
 const BATCHED = 16;
 
-/** Most events handled in one inbound transaction. */
-const INBOUND_BATCH = 8;
-
 /** The workers of a process, and its delivery (whose sends in flight shutdown waits for). */
 export interface Workers {
   workers: Worker[];
@@ -48,13 +45,14 @@ export function startWorkers(opts: WorkerOptions): Workers {
   const onError = (err: Error) => services.logger.error({ err }, 'worker error');
   const maxInbound = INBOUND_JOB_OPTIONS.attempts ?? 1;
 
-  // Events taken at the same time are handled in one transaction, two batches at a time (each
+  // Events taken at the same time (a job's, or several jobs' when they come one by one) are
+  // handled in one transaction, two batches at a time (each
   // runs its events in commune order, so they take commune rows in the same order; a deadlock
   // on other rows cancels one batch, which is replayed event by event).
   // After commit, the batch's replies are dispatched (sent now or queued in one `addBulk`) and its
   // reminders scheduled together. If that fails, its jobs fail: a retry finds its events handled,
   // and the replies, still pending, are queued by the pending-row sweep, the reminders by reconcile.
-  const handle = batcher({ max: INBOUND_BATCH, lingerMs: 0, parallel: 2 }, async (items: InboundItem[]) => {
+  const handle = batcher({ max: INBOUND_EVENTS_PER_JOB, lingerMs: 0, parallel: 2 }, async (items: InboundItem[]) => {
     const results = await handleInboundBatch(services, metrics, pipeline, items);
     const done = results.filter((r): r is InboundResult => !(r instanceof Error));
     try {
@@ -67,12 +65,18 @@ export function startWorkers(opts: WorkerOptions): Workers {
     }
     return results;
   });
+  // A job holds up to INBOUND_EVENTS_PER_JOB events (the ingress pump groups those that came
+  // together). If any of them fails, the job is retried whole: those already handled are
+  // recognised by their key and skipped.
   const inbound = new Worker<InboundJob, string>(
     INBOUND,
     async (job) => {
-      const result = await handle({ event: job.data, lastAttempt: job.attemptsMade + 1 >= maxInbound });
-      if (result instanceof Error) throw result;
-      return result.duplicate ? 'duplicate' : `replied ${result.replies.length}`;
+      const lastAttempt = job.attemptsMade + 1 >= maxInbound;
+      const results = await Promise.all(job.data.events.map((event) => handle({ event, lastAttempt })));
+      const failed = results.find((r): r is Error => r instanceof Error);
+      if (failed) throw failed;
+      const handled = results as InboundResult[];
+      return `${handled.filter((r) => !r.duplicate).length} handled, ${handled.filter((r) => r.duplicate).length} duplicate, ${handled.reduce((n, r) => n + r.replies.length, 0)} replies`;
     },
     { connection, prefix: queues.prefix, concurrency: opts.concurrency * 2 },
   );

@@ -10,6 +10,7 @@ import { App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Adapter, InboundEvent } from '../../src/core/types.js';
 import type { PrismaClient } from '../../src/db/client.js';
+import { ingressKeys } from '../../src/jobs/ingress.js';
 import { seedDemo, type DemoCommune, type DemoUser } from '../../src/db/seed.js';
 import { createLogger } from '../../src/logger.js';
 import { testDatabase } from './db.js';
@@ -17,6 +18,16 @@ import { testDatabase } from './db.js';
 /** `text` typed by console user `user` in their direct chat `chatId`, as platform event `id`. */
 export function consoleEvent(id: string, user: string, text: string, at: Date, chatId = `direct-${user}`): InboundEvent {
   return { id, kind: 'message', chat: { platform: 'console', workspace: '', chatId, isDirect: true }, sender: { userId: user }, at: at.toISOString(), text, addressed: true };
+}
+
+/**
+ * Ids of the events `app` has taken in so far: waiting in the ingress, or in an `inbound` job
+ * in any state. A refused request must leave none.
+ */
+export async function takenEventIds(app: App): Promise<string[]> {
+  const waiting = await app.services.redis.lrange(ingressKeys(app.queues.prefix).list, 0, -1);
+  const jobs = await app.queues.inbound.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children']);
+  return [...waiting.map((item) => (JSON.parse(item) as InboundEvent).id), ...jobs.flatMap((job) => job.data.events.map((e) => e.id))];
 }
 
 /** A running test process; see {@link startHarness}. */

@@ -131,6 +131,21 @@ describe('inbound events handled together (group commit)', () => {
     expect(await h.prisma.task.count({ where: { title: { startsWith: 'Rafale ' } } })).toBe(24);
     const sent = await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: { in: events.map((e) => e.id) } } });
     expect(sent.map((m) => m.status)).toEqual(Array(24).fill('SENT'));
+    // Events that came together travel eight to a job.
+    const jobs = (await h.app.queues.inbound.getCompleted()).filter((j) => j.data.events.some((e) => e.id.startsWith('b4-')));
+    expect(jobs.map((j) => j.data.events.length).sort()).toEqual([8, 8, 8]);
+  });
+
+  it('answers each event of a job on its own when one of them is a mistake, and completes the job', async () => {
+    const events = [says('mix-1', 'maire', 'tache Lot un'), says('mix-2', 'adjoint', 'tache'), says('mix-3', 'conseillere', 'tache Lot trois'), says('mix-4', 'maire', 'n1mporte quoi')];
+    await Promise.all(events.map((e) => h.app.submit(e)));
+    for (const e of events) await h.app.settle(e.id);
+    const job = (await h.app.queues.inbound.getCompleted()).find((j) => j.data.events.some((e) => e.id === 'mix-1'))!;
+    expect(job.data.events.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    expect(job.returnvalue).toBe('4 handled, 0 duplicate, 4 replies');
+    expect(await h.prisma.task.count({ where: { title: { in: ['Lot un', 'Lot trois'] } } })).toBe(2);
+    for (const e of events) expect(await replies(e.id)).toHaveLength(1);
+    expect((await replies('mix-2'))[0]).not.toBe((await replies('mix-4'))[0]);
   });
 });
 

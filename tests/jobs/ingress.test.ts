@@ -43,18 +43,20 @@ describe('the ingress', () => {
     pumps.push(p);
     return p;
   };
-  const waitingIds = async () => (await queues.inbound.getWaiting()).map((j) => j.id);
+  /** The events of the waiting inbound jobs, job by job, oldest job first. */
+  const waitingJobs = async () => (await queues.inbound.getWaiting()).map((j) => j.data.events.map((e) => e.id));
+  const waitingIds = async () => (await waitingJobs()).flat();
 
-  it('moves events into the inbound queue, in order, one job per platform event id', async () => {
-    const events = [event('tache Un'), event('tache Deux'), event('tache Trois')];
-    await pushIngress(redis, queues.prefix, events);
-    await pushIngress(redis, queues.prefix, [events[1]!]); // a platform's redelivery
+  it('moves events into the inbound queue in order, up to eight per job', async () => {
+    const events = Array.from({ length: 10 }, (_, i) => event(`tache ${i}`));
+    await pushIngress(redis, queues.prefix, events.slice(0, 4));
+    await pushIngress(redis, queues.prefix, events.slice(4));
     await pump().start();
-    await until('moved', async () => (await redis.llen(keys.list)) === 0 && (await queues.inbound.count()) === 3);
-    expect(await waitingIds()).toEqual(events.map((e) => e.id));
-    expect((await queues.inbound.getJob(events[0]!.id))!.data).toEqual(events[0]);
+    await until('moved', async () => (await redis.llen(keys.list)) === 0 && (await queues.inbound.count()) === 2);
+    expect(await waitingJobs()).toEqual([events.slice(0, 8).map((e) => e.id), events.slice(8).map((e) => e.id)]);
+    expect((await queues.inbound.getWaiting()).flatMap((j) => j.data.events)).toContainEqual(events[3]);
     await new Promise((r) => setTimeout(r, 100));
-    expect(await queues.inbound.count()).toBe(3);
+    expect(await queues.inbound.count()).toBe(2);
     expect(await redis.keys(keys.taken('*'))).toEqual([]);
   });
 
@@ -102,7 +104,7 @@ describe('the ingress', () => {
     const p = pump(undefined, { ...queues, inbound: refusing });
     await expect(p.pumpOnce()).rejects.toThrow(/READONLY/);
     expect(await redis.llen(keys.taken(p.id))).toBe(2);
-    expect(await queues.inbound.count()).toBe(0);
+    expect(await waitingIds()).toEqual([]);
     expect(await p.pumpOnce()).toBe(2);
     expect(await waitingIds()).toEqual(events.map((e) => e.id));
     expect(await redis.exists(keys.taken(p.id))).toBe(0);
@@ -124,8 +126,8 @@ describe('the ingress', () => {
     const other = pump(300);
     expect(await other.recover()).toBe(0);
     await other.start();
-    await until('moved by the other pump', async () => (await queues.inbound.count()) === 2, 5000);
-    expect((await waitingIds()).sort()).toEqual(events.map((e) => e.id).sort());
+    await until('moved by the other pump', async () => (await waitingIds()).length === 2, 5000);
+    expect(await waitingIds()).toEqual(events.map((e) => e.id));
     expect(await redis.keys(keys.taken('*'))).toEqual([]);
   });
 

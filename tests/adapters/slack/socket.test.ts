@@ -9,7 +9,7 @@ import type { SlackBlock } from '../../../adapters/slack/render.js';
 import { createInvitation } from '../../../src/domain/members.js';
 import { createLogger } from '../../../src/logger.js';
 import { startFakeSlack, type FakeSlack } from '../../fakes/slack.js';
-import { startHarness, type Harness } from '../../helpers/harness.js';
+import { startHarness, takenEventIds, type Harness } from '../../helpers/harness.js';
 import { buttonPress, directMessage, slashCommand } from './signed.js';
 
 const BOT_TOKEN = 'xoxb-socket-test';
@@ -42,10 +42,10 @@ describe('slack adapter (Socket Mode)', () => {
     return payload ? (JSON.parse(payload) as Record<string, unknown>) : Object.fromEntries(form);
   };
 
-  const waitForJob = async (id: string) => {
+  const waitForTaken = async (id: string) => {
     const deadline = Date.now() + 5000;
-    while (!(await h.app.queues.inbound.getJob(id))) {
-      if (Date.now() > deadline) throw new Error(`no inbound job ${id}`);
+    while (!(await takenEventIds(h.app)).includes(id)) {
+      if (Date.now() > deadline) throw new Error(`event ${id} not taken in`);
       await new Promise((r) => setTimeout(r, 10));
     }
   };
@@ -62,7 +62,7 @@ describe('slack adapter (Socket Mode)', () => {
     const envelope = fake.socket.push('events_api', payloadOf(dm.body, true), { retry_attempt: 0, retry_reason: '' });
     await fake.socket.ackOf(envelope);
     // Bolt acknowledges events before its listeners run: wait for the job before settling it.
-    await waitForJob(`slack-${TEAM}-Ev0SOCK1`);
+    await waitForTaken(`slack-${TEAM}-Ev0SOCK1`);
     await h.app.settle(`slack-${TEAM}-Ev0SOCK1`);
     expect(String(fake.ok('chat.postMessage').at(-1)!.args.text)).toContain('Bienvenue Adèle Roux');
 

@@ -11,6 +11,7 @@ import { QueueUnavailableError } from '../../../src/app.js';
 import { buildRouter } from '../../../src/commands/index.js';
 import type { InboundEvent } from '../../../src/core/types.js';
 import { FakeTelegram } from '../../fakes/telegram.js';
+import { takenEventIds } from '../../helpers/harness.js';
 import { freePort } from '../../helpers/processes.js';
 import { startTelegramHarness, type TelegramHarness } from './helpers.js';
 
@@ -87,7 +88,7 @@ describe('Telegram end to end (webhook)', () => {
     expect((await post({ 'x-telegram-bot-api-secret-token': SECRET }, undefined, 'GET')).status).toBe(405);
     await new Promise((r) => setTimeout(r, 300));
     const key = `telegram-${t.fake.bot.id}-${forged.update_id}`;
-    expect(await h.app.queues.inbound.getJob(key)).toBeUndefined();
+    expect(await takenEventIds(h.app)).not.toContain(key);
     expect(await h.prisma.handledEvent.findUnique({ where: { key } })).toBeNull();
     expect(await h.prisma.task.count({ where: { title: 'Virement frauduleux' } })).toBe(0);
   });
