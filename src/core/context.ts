@@ -88,10 +88,16 @@ export class Context {
    * once (`findIdentities`); null when the sender is not linked. `identify` turns it into `member`.
    */
   readonly identity: SenderIdentity | null;
+  /**
+   * The event's rank among its sender's events of the minute, given by the inbound handler for
+   * all the events of a batch at once (`rankEvents`); `rateLimit` reads it. 0 where no middleware runs.
+   */
+  readonly rank: number;
 
-  constructor(event: InboundEvent, services: Services, db: Tx, locale: Locale, identity: SenderIdentity | null) {
+  constructor(event: InboundEvent, services: Services, db: Tx, locale: Locale, identity: SenderIdentity | null, rank: number) {
     this.event = event;
     this.identity = identity;
+    this.rank = rank;
     this.services = services;
     this.db = db;
     this.locale = locale;

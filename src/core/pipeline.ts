@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Tx } from '../db/client.js';
 import { toLocale, type Locale } from '../i18n/index.js';
-import { compose, dbPlatform, type Context, type Middleware, type SenderIdentity } from './context.js';
+import { compose, dbPlatform, type Context, type Middleware, type SenderIdentity, type Services } from './context.js';
 import { allowed, type Requirement, type Router } from './router.js';
 import { fold } from './text.js';
 import type { InboundEvent, SentAction } from './types.js';
@@ -55,38 +55,57 @@ export const identify: Middleware = async (ctx, next) => {
 };
 
 /**
- * Gives event ARGV[2] its rank among the sender's events of the minute (a hash that expires
- * after ARGV[1] seconds), the same rank when it comes again: an event replayed after its
- * batch failed, or redelivered by the platform, is not counted twice. Past the limit ARGV[3]
- * plus the one answered, events are not remembered (a flood does not grow the hash): they all
- * rank limit + 2. One round trip.
+ * Gives each event its rank among its sender's events of the minute: event ARGV[2 + i] in the
+ * hash KEYS[i], which expires after ARGV[1] seconds. An event seen already keeps its rank (one
+ * replayed after its batch failed, or redelivered by the platform, is not counted twice). Past
+ * the limit ARGV[2] plus the one answered, events are not remembered (a flood does not grow the
+ * hash): they all rank limit + 2. Returns the ranks in order. One round trip for a batch.
  */
 const RANK_SCRIPT = `
-local n = redis.call('HGET', KEYS[1], ARGV[2])
-if n then return tonumber(n) end
-n = redis.call('HLEN', KEYS[1]) + 1
-if n > tonumber(ARGV[3]) + 1 then return n end
-redis.call('HSET', KEYS[1], ARGV[2], n)
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n`;
+local out = {}
+for i = 1, #KEYS do
+  local id = ARGV[2 + i]
+  local n = redis.call('HGET', KEYS[i], id)
+  if n then
+    n = tonumber(n)
+  else
+    n = redis.call('HLEN', KEYS[i]) + 1
+    if n <= tonumber(ARGV[2]) + 1 then
+      redis.call('HSET', KEYS[i], id, n)
+      if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+    end
+  end
+  out[i] = n
+end
+return out`;
 const RANK_SHA = createHash('sha1').update(RANK_SCRIPT).digest('hex');
 
 /**
- * Per-sender flood guard in Redis: past `RATE_LIMIT_PER_MINUTE` events in a minute, the sender
- * gets one polite answer and the rest of the minute is ignored.
+ * Ranks `events` among their senders' events of the current minute (per-sender flood guard in
+ * Redis), all in one script call for a batch as {@link findIdentities} looks them up in one
+ * query. {@link rateLimit} then lets the first `RATE_LIMIT_PER_MINUTE` through.
  */
-export const rateLimit: Middleware = async (ctx, next) => {
-  const { redis, config } = ctx.services;
-  const { chat, sender } = ctx.event;
-  const minute = Math.floor(ctx.now.getTime() / 60_000);
-  const key = `${config.REDIS_PREFIX}:rl:${chat.platform}:${chat.workspace}:${sender.userId}:${minute}`;
-  const count = (await redis.evalsha(RANK_SHA, 1, key, 120, ctx.event.id, config.RATE_LIMIT_PER_MINUTE).catch((err: Error) => {
+export async function rankEvents(services: Services, events: InboundEvent[]): Promise<number[]> {
+  const { redis, config } = services;
+  const minute = Math.floor(services.clock().getTime() / 60_000);
+  const keys = events.map(({ chat, sender }) => `${config.REDIS_PREFIX}:rl:${chat.platform}:${chat.workspace}:${sender.userId}:${minute}`);
+  const args = [...keys, 120, config.RATE_LIMIT_PER_MINUTE, ...events.map((e) => e.id)];
+  const ranks = (await redis.evalsha(RANK_SHA, keys.length, ...args).catch((err: Error) => {
     // Redis forgot the script (restarted, flushed): send it whole, which loads it again.
     if (!/NOSCRIPT/.test(err.message)) throw err;
-    return redis.eval(RANK_SCRIPT, 1, key, 120, ctx.event.id, config.RATE_LIMIT_PER_MINUTE);
-  })) as number;
-  if (count <= config.RATE_LIMIT_PER_MINUTE) return next();
-  if (count === config.RATE_LIMIT_PER_MINUTE + 1) ctx.reply(ctx.tr('core.rateLimited'));
+    return redis.eval(RANK_SCRIPT, keys.length, ...args);
+  })) as number[];
+  return ranks;
+}
+
+/**
+ * Per-sender flood guard: past `RATE_LIMIT_PER_MINUTE` events in a minute (the event's rank,
+ * {@link rankEvents}), the sender gets one polite answer and the rest of the minute is ignored.
+ */
+export const rateLimit: Middleware = async (ctx, next) => {
+  const limit = ctx.services.config.RATE_LIMIT_PER_MINUTE;
+  if (ctx.rank <= limit) return next();
+  if (ctx.rank === limit + 1) ctx.reply(ctx.tr('core.rateLimited'));
 };
 
 /** Routes the event: commands by name, buttons by action; checks the role first. */

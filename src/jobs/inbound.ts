@@ -6,7 +6,7 @@
  */
 import { Context, type Middleware, type Services } from '../core/context.js';
 import { UserError } from '../core/errors.js';
-import { findIdentities, initialLocale } from '../core/pipeline.js';
+import { findIdentities, initialLocale, rankEvents } from '../core/pipeline.js';
 import type { InboundEvent } from '../core/types.js';
 import type { Tx } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
@@ -49,7 +49,8 @@ async function handleTogether(services: Services, run: Middleware, events: Inbou
   const { prisma, config } = services;
   return prisma.$transaction(
     async (db) => {
-      const identities = await findIdentities(db, events);
+      // Both at once: the senders in PostgreSQL, their flood counts in Redis.
+      const [identities, ranks] = await Promise.all([findIdentities(db, events), rankEvents(services, events)]);
       // In the order of their communes (stable: a commune's events keep theirs), so that two
       // batches take commune rows (the task counter) in the same order. Other rows can still
       // meet in a cycle; PostgreSQL then cancels one batch, which is replayed.
@@ -63,7 +64,7 @@ async function handleTogether(services: Services, run: Middleware, events: Inbou
         const sender = `${event.chat.platform}\u0000${event.chat.workspace}\u0000${event.sender.userId}`;
         const identity = seen.has(sender) ? (await findIdentities(db, [event]))[0]! : identities[i]!;
         seen.add(sender);
-        const c = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), identity);
+        const c = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), identity, ranks[i]!);
         byIndex[i] = c;
         contexts.push(c);
         await run(c, async () => undefined);
@@ -115,7 +116,7 @@ export async function handleInbound(
   // The change was rolled back; answer from the same context (it knows the member's locale).
   const ctx = contexts[0];
   const command = ctx?.command?.name ?? 'none';
-  const answer = ctx ?? new Context(event, services, prisma as unknown as Tx, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), null);
+  const answer = ctx ?? new Context(event, services, prisma as unknown as Tx, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), null, 0);
   answer.outgoing.length = 0;
   if (failure instanceof UserError) {
     // A mistake of the user's: only they need to see the answer (Slack shows it ephemerally).

@@ -182,4 +182,15 @@ describe('the per-member flood guard', () => {
     await handle([says('f-6', 'adjoint', 'tache Inondation cinq')]);
     expect(await texts('f-6')).toEqual([expect.stringContaining('Inondation cinq')]);
   });
+
+  it('ranks a flood that comes in one batch in its order, each sender on their own', async () => {
+    const events = [1, 2, 3, 4, 5].map((i) => says(`g-${i}`, 'conseillere', `tache Grêle ${i}`));
+    events.splice(2, 0, says('g-other', 'adjoint', 'tache Grêle autre'));
+    const results = await handle(events);
+    expect(results.every((r) => !(r instanceof Error))).toBe(true);
+    const titles = (await h.prisma.task.findMany({ where: { title: { startsWith: 'Grêle' } }, orderBy: { title: 'asc' } })).map((t) => t.title);
+    expect(titles).toEqual(['Grêle 1', 'Grêle 2', 'Grêle 3', 'Grêle autre']);
+    expect(await texts('g-4')).toEqual(['Doucement 🙂 Vous envoyez beaucoup de messages ; je reprends dans une minute.']);
+    expect(await texts('g-5')).toEqual([]);
+  });
 });
