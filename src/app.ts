@@ -97,7 +97,7 @@ export class App {
       // events are replayed one by one), the outbound batches (up to four queries), the reminder
       // batches (two transactions) and the digests (up to four); the rest is headroom for the
       // scheduler, the HTTP routes and bursts.
-      prisma = createPrisma(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 4 });
+      prisma = createPrisma(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 4, prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
     }
     // No auto-pipelining: on a connection that carries BullMQ's scripts, each pipeline ioredis
     // builds copies every script onto itself, which cost more than the writes it saved

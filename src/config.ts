@@ -49,6 +49,7 @@ const schema = z
     DEFAULT_LOCALE: z.enum(['fr', 'en']).default('fr'),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
+    DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
     LATE_SUMMARY_HOURS: z.coerce.number().min(0).default(12),
     RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(1).default(300),
     LEADER_LEASE_SECONDS: z.coerce.number().min(1).max(600).default(15),

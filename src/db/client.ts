@@ -14,10 +14,33 @@ export type Tx = Prisma.TransactionClient;
 
 /**
  * Creates a Prisma client on its own `pg` pool of at most `max` connections (pg's default: 10).
- * Errors are in the `minimal` format: the default captures a stack trace at every query to
- * point at the calling line, some 3 % of a command's CPU (docs/performance.md).
+ * Statements are prepared once per connection unless `prepared` is false (see
+ * {@link statementNames}). Errors are in the `minimal` format: the default captures a stack
+ * trace at every query to point at the calling line, some 3 % of a command's CPU
+ * (docs/performance.md).
  */
-export function createPrisma(databaseUrl: string, opts: { max?: number } = {}): PrismaClient {
+export function createPrisma(databaseUrl: string, opts: { max?: number; prepared?: boolean } = {}): PrismaClient {
   const pool = opts.max === undefined ? { connectionString: databaseUrl } : { connectionString: databaseUrl, max: opts.max };
-  return new PrismaClient({ adapter: new PrismaPg(pool), errorFormat: 'minimal' });
+  const adapter = new PrismaPg(pool, opts.prepared === false ? {} : { statementNameGenerator: statementNames() });
+  return new PrismaClient({ adapter, errorFormat: 'minimal' });
+}
+
+/** Most statement shapes one client names (and so prepares once per connection). */
+export const NAMED_STATEMENTS = 200;
+
+/**
+ * Names SQL statements so that `pg` prepares each shape once per connection and afterwards
+ * only binds and executes it: PostgreSQL neither parses nor plans it again, which took a third
+ * of its CPU per command (docs/performance.md). The first {@link NAMED_STATEMENTS} shapes a
+ * client meets are named, the most frequent among them; later ones go unnamed, so that the
+ * prepared statements of a connection cannot grow without end.
+ */
+function statementNames(): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < NAMED_STATEMENTS) names.set(sql, (name = `pilote_${names.size + 1}`));
+    // Unnamed (undefined) is what pg does without a generator.
+    return name as string;
+  };
 }
