@@ -10,6 +10,12 @@ describe('config', () => {
     expect(c.DEFAULT_LOCALE).toBe('fr');
     expect(c.TELEGRAM_API_ROOT).toBe('https://api.telegram.org');
     expect(c.PILOTE_ADAPTERS).toEqual([]);
+    expect(c.DATABASE_PREPARED_STATEMENTS).toBe('on');
+  });
+
+  it('turns prepared statements off with `off` only, and says what it takes', () => {
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'off' }).DATABASE_PREPARED_STATEMENTS).toBe('off');
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'no' })).toThrow(/DATABASE_PREPARED_STATEMENTS/);
   });
 
   it('gives one line per wrong variable and never echoes secrets', () => {
