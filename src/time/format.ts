@@ -15,16 +15,22 @@ export function formatWhen(at: Date, zone: string, locale: TimeLocale, now: Date
   assertZone(zone);
   const d = DateTime.fromJSDate(at, { zone });
   const n = DateTime.fromJSDate(now, { zone });
-  const time = d.toFormat('HH:mm');
-  const day = d.toISODate();
+  const time = hhmm(d);
   const fr = locale === 'fr';
-  if (day === n.toISODate()) return `${fr ? "aujourd'hui" : 'today'} ${time}`;
-  if (day === n.plus({ days: 1 }).toISODate()) return `${fr ? 'demain' : 'tomorrow'} ${time}`;
-  if (day === n.minus({ days: 1 }).toISODate()) return `${fr ? 'hier' : 'yesterday'} ${time}`;
+  // Calendar days from now's local date to at's (each a wall-clock date, so DST does not count).
+  const days = (Date.UTC(d.year, d.month - 1, d.day) - Date.UTC(n.year, n.month - 1, n.day)) / 86_400_000;
+  if (days === 0) return `${fr ? "aujourd'hui" : 'today'} ${time}`;
+  if (days === 1) return `${fr ? 'demain' : 'tomorrow'} ${time}`;
+  if (days === -1) return `${fr ? 'hier' : 'yesterday'} ${time}`;
   const wd = (fr ? FR_WEEKDAYS : EN_WEEKDAYS)[d.weekday - 1];
   const mon = (fr ? FR_MONTHS : EN_MONTHS)[d.month - 1];
   const year = d.year !== n.year ? ` ${d.year}` : '';
   return `${wd} ${d.day} ${mon}${year} ${time}`;
+}
+
+/** `HH:mm` of a date-time's wall clock (cheaper than `toFormat`, which reads its pattern at every call). */
+function hhmm(d: DateTime): string {
+  return `${String(d.hour).padStart(2, '0')}:${String(d.minute).padStart(2, '0')}`;
 }
 
 /** Renders `at` in `zone` as a full, unambiguous date: `ven. 4 déc. 2026 17:00` / `Fri 4 Dec 2026 17:00`. */
@@ -34,5 +40,5 @@ export function formatDateTime(at: Date, zone: string, locale: TimeLocale): stri
   const fr = locale === 'fr';
   const wd = (fr ? FR_WEEKDAYS : EN_WEEKDAYS)[d.weekday - 1];
   const mon = (fr ? FR_MONTHS : EN_MONTHS)[d.month - 1];
-  return `${wd} ${d.day} ${mon} ${d.year} ${d.toFormat('HH:mm')}`;
+  return `${wd} ${d.day} ${mon} ${d.year} ${hhmm(d)}`;
 }

@@ -22,6 +22,18 @@ describe('formatWhen', () => {
     expect(formatWhen(new Date('2026-12-01T12:00:00.000Z'), 'America/Cayenne', 'en', NOW)).toBe('tomorrow 09:00');
   });
 
+  it('counts calendar days across a month, a year and a change of clocks', () => {
+    const paris = (iso: string, now: string) => formatWhen(new Date(iso), 'Europe/Paris', 'fr', new Date(now));
+    // 31 December 23:30 → 1 January 00:30 (Paris): tomorrow, though an hour away.
+    expect(paris('2026-12-31T23:30:00.000Z', '2026-12-31T22:30:00.000Z')).toBe('demain 00:30');
+    expect(paris('2026-12-31T22:30:00.000Z', '2026-12-31T23:30:00.000Z')).toBe('hier 23:30');
+    // Spring forward on 28 March 2027 (02:00 → 03:00): Saturday 23:00 to Sunday 03:30 is tomorrow.
+    expect(paris('2027-03-28T01:30:00.000Z', '2027-03-27T22:00:00.000Z')).toBe('demain 03:30');
+    // Fall back on 31 October 2027: a day of 25 hours is still one day.
+    expect(paris('2027-10-31T23:30:00.000Z', '2027-10-30T20:30:00.000Z')).toBe('lun. 1 nov. 00:30');
+    expect(paris('2027-10-31T22:30:00.000Z', '2027-10-30T20:30:00.000Z')).toBe('demain 23:30');
+  });
+
   it('formatDateTime always gives the full date', () => {
     expect(formatDateTime(new Date('2026-12-04T16:00:00.000Z'), 'Europe/Paris', 'fr')).toBe('ven. 4 déc. 2026 17:00');
     expect(formatDateTime(new Date('2026-12-04T16:00:00.000Z'), 'Europe/Paris', 'en')).toBe('Fri 4 Dec 2026 17:00');
