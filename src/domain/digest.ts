@@ -26,8 +26,10 @@ export function localDay(now: Date, zone: string): { start: Date; end: Date; day
   return { start: start.toJSDate(), end: start.plus({ days: 1 }).toJSDate(), day: start.toISODate()! };
 }
 
-async function changesSince(db: Tx, communeId: string, since: Date): Promise<DigestContent['changes']> {
-  const rows = await db.auditEvent.groupBy({ by: ['action'], where: { communeId, createdAt: { gte: since } }, _count: { _all: true } });
+/** The commune's changes in the 24 hours before `now` (not after it: a digest tells what was done before it). */
+async function changesBefore(db: Tx, communeId: string, now: Date): Promise<DigestContent['changes']> {
+  const window = { gte: new Date(now.getTime() - 24 * 3600_000), lt: now };
+  const rows = await db.auditEvent.groupBy({ by: ['action'], where: { communeId, createdAt: window }, _count: { _all: true } });
   const count = (a: string) => rows.find((r) => r.action === a)?._count._all ?? 0;
   const all = rows.reduce((n, r) => n + r._count._all, 0);
   return { created: count('task.create'), done: count('task.complete'), other: all - count('task.create') - count('task.complete') };
@@ -46,7 +48,7 @@ export async function memberDigest(db: Tx, member: { id: string; communeId: stri
       orderBy: { startsAt: 'asc' },
     }),
     db.reminder.findMany({ where: { targetMemberId: member.id, kind: 'USER', status: 'ACTIVE', nextAt: { gte: now, lt: end } }, select: { text: true, nextAt: true }, orderBy: { nextAt: 'asc' }, take: 10 }),
-    changesSince(db, member.communeId, new Date(now.getTime() - 24 * 3600_000)),
+    changesBefore(db, member.communeId, now),
   ]);
   return {
     overdue: overdue.map((t) => ({ ...t, dueAt: t.dueAt! })),
@@ -65,7 +67,7 @@ export async function communeDigest(db: Tx, communeId: string, zone: string, now
     db.task.findMany({ where: { communeId, status: 'OPEN', dueAt: { lt: start } }, select, orderBy: { dueAt: 'asc' }, take: 10 }),
     db.task.findMany({ where: { communeId, status: 'OPEN', dueAt: { gte: start, lt: end } }, select, orderBy: { dueAt: 'asc' }, take: 10 }),
     db.meeting.findMany({ where: { communeId, status: 'SCHEDULED', startsAt: { gte: start, lt: end } }, select: { title: true, startsAt: true, place: true }, orderBy: { startsAt: 'asc' } }),
-    changesSince(db, communeId, new Date(now.getTime() - 24 * 3600_000)),
+    changesBefore(db, communeId, now),
   ]);
   return { overdue: overdue.map((t) => ({ ...t, dueAt: t.dueAt! })), dueToday: dueToday.map((t) => ({ ...t, dueAt: t.dueAt! })), meetings, reminders: [], changes };
 }

@@ -23,12 +23,16 @@ export function reminderJobId(reminderId: string, at: Date | number): string {
   return `reminder-${reminderId}-${typeof at === 'number' ? at : at.getTime()}`;
 }
 
-/** Adds delayed jobs for the active reminders among `ids` (already scheduled ones are no-ops). */
-export async function scheduleReminders(prisma: PrismaClient | Tx, queues: Queues, ids: Iterable<string>, now = Date.now()): Promise<number> {
+/**
+ * Adds delayed jobs for the active reminders among `ids` (already scheduled ones are no-ops).
+ * `now` is the app's clock: each job waits `nextAt - now`, so a reminder fires when the app's
+ * time reaches it.
+ */
+export async function scheduleReminders(prisma: PrismaClient | Tx, queues: Queues, ids: Iterable<string>, now: Date): Promise<number> {
   const list = [...ids];
   if (list.length === 0) return 0;
   const rows = await prisma.reminder.findMany({ where: { id: { in: list }, status: 'ACTIVE', nextAt: { not: null } }, select: { id: true, nextAt: true } });
-  await addJobs(queues, rows as { id: string; nextAt: Date }[], now);
+  await addJobs(queues, rows as { id: string; nextAt: Date }[], now.getTime());
   return rows.length;
 }
 
@@ -219,7 +223,7 @@ async function fireReminders(services: Services, queues: Queues, dispatch: Dispa
   }, { maxWait: 10_000, timeout: 15_000 });
   if (!result) return jobs.map(() => 'stale');
   await dispatch(result.written);
-  if (result.next.length > 0) await scheduleReminders(prisma, queues, result.next);
+  if (result.next.length > 0) await scheduleReminders(prisma, queues, result.next, services.clock());
   return jobs.map((job, i) => (result.fires[i] ? `sent ${result.sent.get(job.reminderId) ?? 0}` : 'stale'));
 }
 

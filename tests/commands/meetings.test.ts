@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meetingReminderMessage, parseDuration, splitMeetingArgs } from '../../src/commands/meetings.js';
 import { translator } from '../../src/i18n/index.js';
+import { reminderJobId } from '../../src/jobs/reminders.js';
 import { parseWhen } from '../../src/time/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
@@ -122,6 +123,9 @@ describe('meeting commands through the console and the real queues', () => {
       ['MEETING', 1440, 'ACTIVE', '2026-12-02T17:30:00.000Z'],
       ['MEETING', 60, 'ACTIVE', '2026-12-03T16:30:00.000Z'],
     ]);
+    // Each firing waits from the app's clock, not the machine's: the 24 h one, 31 h 30 after NOW.
+    const job = await h.app.queues.reminders.getJob(reminderJobId(m.reminders[0]!.id, m.reminders[0]!.nextAt!));
+    expect(job?.opts.delay).toBe(m.reminders[0]!.nextAt!.getTime() - NOW.getTime());
     const audit = await h.prisma.auditEvent.findFirstOrThrow({ where: { entityId: m.id } });
     expect(audit).toMatchObject({ action: 'meeting.create', actorId: h.demo.members.maire, platform: 'CONSOLE' });
 

@@ -18,7 +18,7 @@ describe('reminders through the console and the real queues', () => {
   /** Brings a reminder's next firing to `inMs` from now and schedules it, as the reconciler would. */
   const dueSoon = async (id: string, inMs = 300) => {
     await h.prisma.reminder.update({ where: { id }, data: { nextAt: new Date(Date.now() + inMs) } });
-    await scheduleReminders(h.prisma, h.app.queues, [id]);
+    await scheduleReminders(h.prisma, h.app.queues, [id], h.app.services.clock());
   };
   const printed = (text: string) => until(`"${text}" printed`, () => h.transcript().includes(text));
 

@@ -37,6 +37,9 @@ describe('morning digests', () => {
     // Paul's Christmas lights are due today at 10:00; the commune did something an hour ago.
     await h.prisma.task.updateMany({ where: { title: 'Commander les illuminations de Noël' }, data: { dueAt: new Date('2026-12-01T09:00:00Z') } });
     await h.prisma.auditEvent.create({ data: { communeId: h.demo.communeId, action: 'task.create', entityType: 'task', createdAt: new Date(NOW.getTime() - 3600_000) } });
+    // Neither what came before yesterday nor what comes after the digest's moment is counted.
+    await h.prisma.auditEvent.create({ data: { communeId: h.demo.communeId, action: 'task.complete', entityType: 'task', createdAt: new Date(NOW.getTime() - 25 * 3600_000) } });
+    await h.prisma.auditEvent.create({ data: { communeId: h.demo.communeId, action: 'task.complete', entityType: 'task', createdAt: new Date(NOW.getTime() + 60_000) } });
     await h.prisma.member.update({ where: { id: h.demo.members.citoyen }, data: { digestTime: '07:30' } });
     const before = h.transcript().length;
     const [a, b] = await Promise.all([enqueueDueDigests(h.app.services, h.app.queues, NOW), enqueueDueDigests(h.app.services, h.app.queues, NOW)]);
