@@ -13,7 +13,10 @@ export interface CpuSnapshot {
 
 /** Clock ticks per second of `/proc` figures (USER_HZ, 100 on Linux). */
 const TICK_MS = 10;
-/** Processes counted by name, as `/proc/<pid>/stat` gives it. */
+/**
+ * Processes counted by name, as `/proc/<pid>/stat` gives it: every one of the machine, so what
+ * other users of the same servers do during a run counts too.
+ */
 const SERVERS = new Set(['postgres', 'redis-server']);
 
 function read(path: string): string | null {

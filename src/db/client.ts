@@ -29,17 +29,24 @@ export function createPrisma(databaseUrl: string, opts: { max?: number; prepared
 export const NAMED_STATEMENTS = 200;
 
 /**
+ * Prisma writes a list of values as one placeholder each (`IN ($1,$2,$3)`, the rows of
+ * `createMany`), so each length of a list is a shape of its own.
+ */
+const VALUE_LIST = /\(\s*\$\d+\s*,|\)\s*,\s*\(\s*\$\d+/;
+
+/**
  * Names SQL statements so that `pg` prepares each shape once per connection and afterwards
  * only binds and executes it: PostgreSQL neither parses nor plans it again, which took a third
- * of its CPU per command (docs/performance.md). The first {@link NAMED_STATEMENTS} shapes a
- * client meets are named, the most frequent among them; later ones go unnamed, so that the
- * prepared statements of a connection cannot grow without end.
+ * of its CPU per command (docs/performance.md). Statements with a list of values are left
+ * unnamed (a batch of 1 to 64 reminders would otherwise take 64 names), and so is every shape
+ * after the first {@link NAMED_STATEMENTS} a client meets, so that the prepared statements of a
+ * connection cannot grow without end.
  */
 function statementNames(): (query: { sql: string }) => string {
   const names = new Map<string, string>();
   return ({ sql }) => {
     let name = names.get(sql);
-    if (name === undefined && names.size < NAMED_STATEMENTS) names.set(sql, (name = `pilote_${names.size + 1}`));
+    if (name === undefined && names.size < NAMED_STATEMENTS && !VALUE_LIST.test(sql)) names.set(sql, (name = `pilote_${names.size + 1}`));
     // Unnamed (undefined) is what pg does without a generator.
     return name as string;
   };

@@ -47,6 +47,22 @@ describe('createPrisma', () => {
     expect(statements.some((s) => s.statement === `SELECT ${NAMED_STATEMENTS + 5}::int AS "n"`)).toBe(false);
   });
 
+  it('leaves statements with a list of values unnamed: each length of a list would be a shape of its own', async () => {
+    const client = oneConnection();
+    const made = await Promise.all(
+      ['99101', '99102', '99103'].map((insee) => db.prisma.commune.create({ data: { name: `Liste ${insee}`, insee, timezone: 'Europe/Paris' } })),
+    );
+    for (let n = 1; n <= made.length; n++) {
+      expect(await client.commune.count({ where: { id: { in: made.slice(0, n).map((c) => c.id) } } })).toBe(n);
+    }
+    await client.commune.createMany({ data: [{ name: 'Liste a', insee: '99104', timezone: 'Europe/Paris' }, { name: 'Liste b', insee: '99105', timezone: 'Europe/Paris' }] });
+    const named = (await prepared(client)).filter((s) => s.name.startsWith('pilote_'));
+    // The one-id list is a fixed shape, and is named; two and three ids, and two rows, are not.
+    expect(named.filter((s) => s.statement.includes('"public"."Commune"."id" IN'))).toHaveLength(1);
+    expect(named.some((s) => s.statement.includes('INSERT INTO "public"."Commune"'))).toBe(false);
+    expect(await client.commune.count({ where: { insee: { in: ['99104', '99105'] } } })).toBe(2);
+  });
+
   it('prepares nothing when told not to (a pooler in transaction mode that forgets them)', async () => {
     const client = oneConnection(false);
     await client.commune.count();
