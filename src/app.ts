@@ -22,7 +22,7 @@ import { connectRedis } from './jobs/redis.js';
 import { requeuePending } from './jobs/outbox.js';
 import { reconcileReminders } from './jobs/reminders.js';
 import { IngressPump, ingressLength, pushIngress } from './jobs/ingress.js';
-import { createQueues, type Queues } from './jobs/queues.js';
+import { createQueues, inboundEvents, type Queues } from './jobs/queues.js';
 import { startWorkers } from './jobs/workers.js';
 import type { Delivery } from './jobs/delivery.js';
 import { createLogger } from './logger.js';
@@ -93,7 +93,7 @@ export class App {
     let prisma = opts.prisma;
     if (!prisma) {
       if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
-      // Connections are held by the inbound batches (two transactions at a time; a failed one's
+      // Connections are held by the inbound batches (three transactions at a time; a failed one's
       // events are replayed one by one), the outbound batches (up to four queries), the reminder
       // batches (two transactions) and the digests (up to four); the rest is headroom for the
       // scheduler, the HTTP routes and bursts.
@@ -272,7 +272,8 @@ export class App {
   /**
    * Resolves once the event was handled (its key claimed) or its job failed for good, and every
    * message it produced left the outbox (sent or failed), or after `timeoutMs`. Used by the
-   * console to print replies in order.
+   * console to print replies in order. Only the 100 newest failed jobs are looked through: an
+   * event whose job failed before those waits out `timeoutMs`.
    */
   async settle(eventId: string, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -284,7 +285,7 @@ export class App {
       if (Date.now() - checkedFailed >= 200) {
         checkedFailed = Date.now();
         const failed = await this.queues.inbound.getFailed(0, 99);
-        if (failed.some((job) => job.data.events.some((e) => e.id === eventId))) break;
+        if (failed.some((job) => inboundEvents(job.data).some((e) => e.id === eventId))) break;
       }
       await sleep(10);
     }

@@ -24,7 +24,7 @@ import {
   type RsvpAnswer,
 } from '../domain/meetings.js';
 import { raw, toLocale, translator, type Locale, type MessageKey, type Translate } from '../i18n/index.js';
-import { formatWhen, parseWhen } from '../time/index.js';
+import { formatWhen, hhmm, parseWhen } from '../time/index.js';
 import { pressReply, resolveWho } from './tasks.js';
 import { parseNumber, replyUsage } from './util.js';
 
@@ -94,7 +94,7 @@ export function meetingReminderMessage(
   } else {
     // A reminder a little late still says "in 1 h" rather than "in 58 min".
     const shown = Math.abs(left - offsetMinutes) <= 5 ? offsetMinutes : left;
-    const time = DateTime.fromJSDate(meeting.startsAt, { zone }).toFormat('HH:mm');
+    const time = hhmm(DateTime.fromJSDate(meeting.startsAt, { zone }));
     text = t('meetings.reminderSoon', { title: meeting.title, in: formatDuration(t, shown), time, place });
   }
   return { text, buttons: rsvpButtons(t, meeting.id) };

@@ -1,8 +1,8 @@
 /**
- * The inbound worker's job: handle one platform event once, in one transaction that makes the
- * change with its audit rows, then records the event key and writes the replies to the outbox
- * (one statement). A key already taken rolls the whole change back. Events that arrive
- * together share one transaction ({@link handleInboundBatch}).
+ * The inbound worker's work (a job carries up to eight events): handle each platform event
+ * once, in one transaction that makes the change with its audit rows, then records the event
+ * key and writes the replies to the outbox (one statement). A key already taken rolls the whole
+ * change back. Events that arrive together share one transaction ({@link handleInboundBatch}).
  */
 import { Context, type Middleware, type Services } from '../core/context.js';
 import { UserError } from '../core/errors.js';

@@ -38,6 +38,15 @@ export interface InboundJob {
   events: InboundEvent[];
 }
 
+/**
+ * The events of an `inbound` job. A job added before jobs held several events has one event as
+ * its whole payload: it is read too, so that the jobs an older version left in the queue are
+ * handled after a roll (docs/deployment.md). Only this function reads a job's payload.
+ */
+export function inboundEvents(data: InboundJob | InboundEvent): InboundEvent[] {
+  return 'events' in data && Array.isArray(data.events) ? data.events : [data as InboundEvent];
+}
+
 /** Most events in one `inbound` job: as many as one inbound transaction handles (docs/performance.md). */
 export const INBOUND_EVENTS_PER_JOB = 8;
 /** Payload of an `outbound` job. */

@@ -13,7 +13,7 @@ import { createDelivery, type Delivery } from './delivery.js';
 import { batcher } from './batch.js';
 import { handleInboundBatch, type InboundItem, type InboundResult } from './inbound.js';
 import { digestProcessor } from './digests.js';
-import { DIGESTS, INBOUND, INBOUND_EVENTS_PER_JOB, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';
+import { DIGESTS, INBOUND, INBOUND_EVENTS_PER_JOB, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, inboundEvents, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';
 import { reminderProcessor, scheduleReminders } from './reminders.js';
 
 /** Options of {@link startWorkers}. */
@@ -73,7 +73,7 @@ export function startWorkers(opts: WorkerOptions): Workers {
     INBOUND,
     async (job) => {
       const lastAttempt = job.attemptsMade + 1 >= maxInbound;
-      const results = await Promise.all(job.data.events.map((event) => handle({ event, lastAttempt })));
+      const results = await Promise.all(inboundEvents(job.data).map((event) => handle({ event, lastAttempt })));
       const failed = results.find((r): r is Error => r instanceof Error);
       if (failed) throw failed;
       const handled = results as InboundResult[];

@@ -29,7 +29,7 @@ export function formatWhen(at: Date, zone: string, locale: TimeLocale, now: Date
 }
 
 /** `HH:mm` of a date-time's wall clock (cheaper than `toFormat`, which reads its pattern at every call). */
-function hhmm(d: DateTime): string {
+export function hhmm(d: DateTime): string {
   return `${String(d.hour).padStart(2, '0')}:${String(d.minute).padStart(2, '0')}`;
 }
 

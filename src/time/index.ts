@@ -10,4 +10,4 @@ export {
   type WhenMatch,
 } from './when.js';
 export { parseRecurrence, nextOccurrence, describeRecurrence, type RecurrenceMatch } from './recurrence.js';
-export { formatWhen, formatDateTime } from './format.js';
+export { formatWhen, formatDateTime, hhmm } from './format.js';

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Adapter, InboundEvent } from '../../src/core/types.js';
 import type { PrismaClient } from '../../src/db/client.js';
 import { ingressKeys } from '../../src/jobs/ingress.js';
+import { inboundEvents } from '../../src/jobs/queues.js';
 import { seedDemo, type DemoCommune, type DemoUser } from '../../src/db/seed.js';
 import { createLogger } from '../../src/logger.js';
 import { testDatabase } from './db.js';
@@ -21,13 +22,18 @@ export function consoleEvent(id: string, user: string, text: string, at: Date, c
 }
 
 /**
- * Ids of the events `app` has taken in so far: waiting in the ingress, or in an `inbound` job
- * in any state. A refused request must leave none.
+ * Ids of the events `app` has taken in so far: waiting in the ingress, moved by a pump and not
+ * yet in a job, or in an `inbound` job in any state. Read in the order events move (ingress,
+ * then the pumps' lists, then the jobs, a list being emptied only once its jobs exist), so that
+ * an event on its way is seen at least once. A refused request must leave none.
  */
 export async function takenEventIds(app: App): Promise<string[]> {
-  const waiting = await app.services.redis.lrange(ingressKeys(app.queues.prefix).list, 0, -1);
+  const { redis } = app.services;
+  const keys = ingressKeys(app.queues.prefix);
+  const waiting = await redis.lrange(keys.list, 0, -1);
+  const moving = (await Promise.all((await redis.smembers(keys.pumps)).map((pump) => redis.lrange(keys.taken(pump), 0, -1)))).flat();
   const jobs = await app.queues.inbound.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children']);
-  return [...waiting.map((item) => (JSON.parse(item) as InboundEvent).id), ...jobs.flatMap((job) => job.data.events.map((e) => e.id))];
+  return [...[...waiting, ...moving].map((item) => (JSON.parse(item) as InboundEvent).id), ...jobs.flatMap((job) => inboundEvents(job.data).map((e) => e.id))];
 }
 
 /** A running test process; see {@link startHarness}. */

@@ -136,6 +136,17 @@ describe('inbound events handled together (group commit)', () => {
     expect(jobs.map((j) => j.data.events.length).sort()).toEqual([8, 8, 8]);
   });
 
+  it('handles a job left by a version whose jobs held one event each (a roll loses nothing)', async () => {
+    const legacy = says('legacy-1', 'maire', 'tache Ancien format');
+    // The payload such a version added: the event itself, not { events }.
+    await h.app.queues.inbound.add('event', legacy as never);
+    await h.app.settle(legacy.id);
+    expect(await h.prisma.task.count({ where: { title: 'Ancien format' } })).toBe(1);
+    expect(await replies(legacy.id)).toHaveLength(1);
+    const job = (await h.app.queues.inbound.getCompleted()).find((j) => (j.data as unknown as InboundEvent).id === legacy.id)!;
+    expect(job.returnvalue).toBe('1 handled, 0 duplicate, 1 replies');
+  });
+
   it('answers each event of a job on its own when one of them is a mistake, and completes the job', async () => {
     const events = [says('mix-1', 'maire', 'tache Lot un'), says('mix-2', 'adjoint', 'tache'), says('mix-3', 'conseillere', 'tache Lot trois'), says('mix-4', 'maire', 'n1mporte quoi')];
     await Promise.all(events.map((e) => h.app.submit(e)));
