@@ -151,19 +151,24 @@ function replayReason(err: unknown): string {
 /**
  * Handles events that arrived together in one transaction (group commit: one BEGIN, one
  * COMMIT and one claim-and-outbox statement for all, docs/performance.md). When anything in
- * the batch fails — a user's mistake, an event already handled, a conflict — nothing of it
- * stays and each event is handled again alone by {@link handleInbound}, one after the other,
- * where its failure is its own. Returns each event's result, or the error its job should fail with.
+ * the batch fails nothing of it stays. A user's mistake is known by the event that made it:
+ * that event is handled alone by {@link handleInbound}, and those before and after it, in
+ * their order, as two batches again. Any other failure (an event already handled, a conflict)
+ * has each event handled alone, one after the other, where its failure is its own. Returns
+ * each event's result, or the error its job should fail with.
  */
 export async function handleInboundBatch(services: Services, metrics: Metrics, run: Middleware, items: InboundItem[]): Promise<(InboundResult | Error)[]> {
   if (items.length > 1) {
     const contexts: Context[] = [];
     let results: InboundResult[] | undefined;
+    let culprit = -1;
     try {
       results = await handleTogether(services, run, items.map((i) => i.event), contexts);
     } catch (err) {
       const reason = replayReason(err);
       metrics.inboundBatches.inc({ outcome: 'replayed', reason });
+      // Events run one after the other: the mistake is the one that was running.
+      if (err instanceof UserError && contexts.length > 0) culprit = items.findIndex((i) => i.event === contexts[contexts.length - 1]!.event);
       // A user's mistake or a duplicate is ordinary; anything else is worth a look, though the
       // replay below logs the event that fails alone.
       if (reason === 'error' || reason === 'transient') {
@@ -174,6 +179,11 @@ export async function handleInboundBatch(services: Services, metrics: Metrics, r
       counted(metrics, contexts);
       metrics.inboundBatches.inc({ outcome: 'committed' });
       return results;
+    }
+    if (culprit >= 0) {
+      const before = await handleInboundBatch(services, metrics, run, items.slice(0, culprit));
+      const alone = await handleInboundBatch(services, metrics, run, [items[culprit]!]);
+      return [...before, ...alone, ...(await handleInboundBatch(services, metrics, run, items.slice(culprit + 1)))];
     }
   }
   const out: (InboundResult | Error)[] = [];

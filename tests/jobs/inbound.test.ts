@@ -49,7 +49,7 @@ describe('inbound events handled together (group commit)', () => {
     expect(await h.prisma.handledEvent.count({ where: { key: { in: events.map((e) => e.id) } } })).toBe(3);
   });
 
-  it('replays each event alone when one is a user mistake: the others stand, the mistake is answered', async () => {
+  it('replays the batch when one is a user mistake: the others stand, the mistake is answered', async () => {
     const before = await batches('replayed');
     const results = (await handle([says('b2-1', 'maire', 'tache Rejeu un'), says('b2-2', 'maire', 'fait 999'), says('b2-3', 'adjoint', 'tache Rejeu deux')])).map(ok);
     expect(await batches('replayed')).toBe(before + 1);
@@ -58,6 +58,29 @@ describe('inbound events handled together (group commit)', () => {
     expect(await replies('b2-2')).toEqual([expect.stringContaining('999')]);
     expect(await replies('b2-1')).toEqual([expect.stringContaining('Rejeu un')]);
     expect(await h.prisma.handledEvent.count({ where: { key: { in: ['b2-1', 'b2-2', 'b2-3'] } } })).toBe(3);
+  });
+
+  it('handles a mistake alone and the events before and after it as two batches, in their order', async () => {
+    const [replayed, committed] = [await batches('replayed'), await batches('committed')];
+    const events = [
+      says('s5-1', 'maire', 'tache Avant un'),
+      says('s5-2', 'adjoint', 'tache Avant deux'),
+      says('s5-3', 'maire', 'fait 998'),
+      says('s5-4', 'adjoint', 'tache Après un'),
+      says('s5-5', 'conseillere', 'tache Après deux'),
+    ];
+    const results = (await handle(events)).map(ok);
+    // One failed attempt, then [1, 2] and [4, 5] each in one transaction, 3 alone.
+    expect(await batches('replayed')).toBe(replayed + 1);
+    expect(await batches('committed')).toBe(committed + 2);
+    expect(results.map((r) => r.replies.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(await replies('s5-3')).toEqual([expect.stringContaining('998')]);
+    const tasks = await h.prisma.task.findMany({ where: { title: { startsWith: 'Avant' } }, orderBy: { number: 'asc' } });
+    expect(tasks.map((t) => t.title)).toEqual(['Avant un', 'Avant deux']);
+    expect(await h.prisma.task.count({ where: { title: { startsWith: 'Après' } } })).toBe(2);
+    // The replies were written in the events' order.
+    const rows = await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: { in: events.map((e) => e.id) } }, orderBy: { id: 'asc' } });
+    expect(rows.map((r) => r.sourceEventKey)).toEqual(events.map((e) => e.id));
   });
 
   it('replays each event alone when one was handled already: it is not handled twice', async () => {
