@@ -1,5 +1,5 @@
 /**
- * The inbound worker's work (a job carries up to eight events): handle each platform event
+ * The inbound worker's work (a job carries up to sixteen events): handle each platform event
  * once, in one transaction that makes the change with its audit rows, then records the event
  * key and writes the replies to the outbox (one statement). A key already taken rolls the whole
  * change back. Events that arrive together share one transaction ({@link handleInboundBatch}).

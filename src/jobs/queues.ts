@@ -41,14 +41,14 @@ export interface InboundJob {
 /**
  * The events of an `inbound` job. A job added before jobs held several events has one event as
  * its whole payload: it is read too, so that the jobs an older version left in the queue are
- * handled after a roll (docs/deployment.md). Only this function reads a job's payload.
+ * handled after a roll (docs/deployment.md). The worker and `settle` read a payload only through it.
  */
 export function inboundEvents(data: InboundJob | InboundEvent): InboundEvent[] {
   return 'events' in data && Array.isArray(data.events) ? data.events : [data as InboundEvent];
 }
 
 /** Most events in one `inbound` job: as many as one inbound transaction handles (docs/performance.md). */
-export const INBOUND_EVENTS_PER_JOB = 8;
+export const INBOUND_EVENTS_PER_JOB = 16;
 /** Payload of an `outbound` job. */
 export interface OutboundJob {
   outboxId: string;

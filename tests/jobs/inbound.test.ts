@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
 import { handleInbound, handleInboundBatch, isTransient, type InboundResult } from '../../src/jobs/inbound.js';
+import { INBOUND_EVENTS_PER_JOB } from '../../src/jobs/queues.js';
 import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
@@ -147,16 +148,17 @@ describe('inbound events handled together (group commit)', () => {
 
   it('batches events the worker takes at the same time, and answers every one', async () => {
     const before = await batches('committed');
-    const events = Array.from({ length: 24 }, (_, i) => says(`b4-${i}`, i % 2 ? 'maire' : 'adjoint', `tache Rafale ${i}`));
+    const n = 3 * INBOUND_EVENTS_PER_JOB;
+    const events = Array.from({ length: n }, (_, i) => says(`b4-${i}`, i % 2 ? 'maire' : 'adjoint', `tache Rafale ${i}`));
     await Promise.all(events.map((e) => h.app.submit(e)));
     for (const e of events) await h.app.settle(e.id);
     expect(await batches('committed')).toBeGreaterThan(before);
-    expect(await h.prisma.task.count({ where: { title: { startsWith: 'Rafale ' } } })).toBe(24);
+    expect(await h.prisma.task.count({ where: { title: { startsWith: 'Rafale ' } } })).toBe(n);
     const sent = await h.prisma.outboxMessage.findMany({ where: { sourceEventKey: { in: events.map((e) => e.id) } } });
-    expect(sent.map((m) => m.status)).toEqual(Array(24).fill('SENT'));
-    // Events that came together travel eight to a job.
+    expect(sent.map((m) => m.status)).toEqual(Array(n).fill('SENT'));
+    // Events that came together travel INBOUND_EVENTS_PER_JOB to a job.
     const jobs = (await h.app.queues.inbound.getCompleted()).filter((j) => j.data.events.some((e) => e.id.startsWith('b4-')));
-    expect(jobs.map((j) => j.data.events.length).sort()).toEqual([8, 8, 8]);
+    expect(jobs.map((j) => j.data.events.length)).toEqual(Array(3).fill(INBOUND_EVENTS_PER_JOB));
   });
 
   it('handles a job left by a version whose jobs held one event each (a roll loses nothing)', async () => {

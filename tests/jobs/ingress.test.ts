@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundEvent } from '../../src/core/types.js';
 import { IngressPump, ingressKeys, pushIngress } from '../../src/jobs/ingress.js';
-import { createQueues, type Queues } from '../../src/jobs/queues.js';
+import { createQueues, INBOUND_EVENTS_PER_JOB, type Queues } from '../../src/jobs/queues.js';
 import { createLogger } from '../../src/logger.js';
 import { consoleEvent } from '../helpers/harness.js';
 import { until } from '../helpers/wait.js';
@@ -47,13 +47,13 @@ describe('the ingress', () => {
   const waitingJobs = async () => (await queues.inbound.getWaiting()).map((j) => j.data.events.map((e) => e.id));
   const waitingIds = async () => (await waitingJobs()).flat();
 
-  it('moves events into the inbound queue in order, up to eight per job', async () => {
-    const events = Array.from({ length: 10 }, (_, i) => event(`tache ${i}`));
+  it(`moves events into the inbound queue in order, up to ${INBOUND_EVENTS_PER_JOB} per job`, async () => {
+    const events = Array.from({ length: INBOUND_EVENTS_PER_JOB + 2 }, (_, i) => event(`tache ${i}`));
     await pushIngress(redis, queues.prefix, events.slice(0, 4));
     await pushIngress(redis, queues.prefix, events.slice(4));
     await pump().start();
     await until('moved', async () => (await redis.llen(keys.list)) === 0 && (await queues.inbound.count()) === 2);
-    expect(await waitingJobs()).toEqual([events.slice(0, 8).map((e) => e.id), events.slice(8).map((e) => e.id)]);
+    expect(await waitingJobs()).toEqual([events.slice(0, INBOUND_EVENTS_PER_JOB).map((e) => e.id), events.slice(INBOUND_EVENTS_PER_JOB).map((e) => e.id)]);
     expect((await queues.inbound.getWaiting()).flatMap((j) => j.data.events)).toContainEqual(events[3]);
     await new Promise((r) => setTimeout(r, 100));
     expect(await queues.inbound.count()).toBe(2);
