@@ -94,7 +94,7 @@ export class App {
     if (!prisma) {
       if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
       // Connections are held by the inbound batches (three transactions at a time; a failed one's
-      // events are replayed one by one), the outbound batches (up to four queries), the reminder
+      // events are replayed one transaction at a time), the outbound batches (up to four queries), the reminder
       // batches (two transactions) and the digests (up to four); the rest is headroom for the
       // scheduler, the HTTP routes and bursts.
       prisma = createPrisma(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 4, prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
