@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ForbiddenError, NotFoundError, UserError } from '../core/errors.js';
 import type { Tx } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { batcher } from '../jobs/batch.js';
 import { audit } from './audit.js';
 import { assertCan, canUpdateTask, type Actor } from './permissions.js';
 
@@ -29,7 +30,29 @@ export interface NewTask {
   projectId?: string | null;
 }
 
-/** Creates a task with the commune's next number. */
+/** A task to insert, checked and with its id, waiting for its transaction's next statement. */
+interface Creation {
+  id: string;
+  actor: Actor;
+  title: string;
+  dueAt: Date | null;
+  assigneeId: string | null;
+  projectId: string | null;
+  at: Date;
+}
+
+/** Most tasks one statement creates (a batch of inbound events holds at most sixteen). */
+const CREATIONS_PER_STATEMENT = 64;
+
+/** Each transaction's pending creations ({@link createTask}); gone with the transaction client. */
+const creators = new WeakMap<Tx, (c: Creation) => Promise<TaskView>>();
+
+/**
+ * Creates a task with the commune's next number. Creations asked for on the same transaction in
+ * the same turn of the event loop (the events of a batch, docs/architecture.md) are written by
+ * one statement, numbered in the order they were asked for; the promise of each gets its own
+ * task, or the statement's error.
+ */
 export async function createTask(db: Tx, actor: Actor, input: NewTask): Promise<TaskView> {
   assertCan(actor, 'task.create');
   const title = input.title.trim();
@@ -37,36 +60,67 @@ export async function createTask(db: Tx, actor: Actor, input: NewTask): Promise<
   if (title.length > 300) throw new UserError('E_INVALID', 'tasks.titleTooLong', { max: 300 });
   if (input.assigneeId && input.assigneeId !== actor.memberId) assertCan(actor, 'task.assign');
   if (input.projectId) assertCan(actor, 'project.read');
-  // Number, task, audit row and the names shown: one statement (four to six through the
-  // client, docs/performance.md). The audit row's `after` is trace(task), its number added in SQL.
+  let create = creators.get(db);
+  if (!create) {
+    const tx = db;
+    create = batcher({ max: CREATIONS_PER_STATEMENT, lingerMs: 0 }, (items: Creation[]) => insertTasks(tx, items));
+    creators.set(db, create);
+  }
   // A UUID, as the schema's `@default(uuid())` gives a task created through the client.
-  const id = randomUUID();
-  const now = new Date();
-  const fields = { title, status: 'OPEN', dueAt: input.dueAt ?? null, assigneeId: input.assigneeId ?? null, projectId: input.projectId ?? null };
-  const [row] = await db.$queryRaw<(Omit<TaskView, 'assignee' | 'project'> & { assigneeName: string | null; projectName: string | null })[]>`
-    WITH "seq" AS (
-      UPDATE "Commune" SET "taskSeq" = "taskSeq" + 1 WHERE "id" = ${actor.communeId} RETURNING "taskSeq"
+  return create({ id: randomUUID(), actor, title, dueAt: input.dueAt ?? null, assigneeId: input.assigneeId ?? null, projectId: input.projectId ?? null, at: new Date() });
+}
+
+/**
+ * Writes `items` in one statement: each commune's counter moves by its number of new tasks (its
+ * row locked first, communes in id order, so that two transactions take them in the same order),
+ * then the tasks, their audit rows (`after` is trace(task), the number added in SQL) and the
+ * names a reply shows. One to six statements per task through the client (docs/performance.md).
+ */
+async function insertTasks(db: Tx, items: Creation[]): Promise<TaskView[]> {
+  const col = <T>(f: (c: Creation) => T) => items.map(f);
+  const fields = (c: Creation) => ({ title: c.title, status: 'OPEN', dueAt: c.dueAt, assigneeId: c.assigneeId, projectId: c.projectId });
+  const rows = await db.$queryRaw<(Omit<TaskView, 'assignee' | 'project'> & { assigneeName: string | null; projectName: string | null })[]>`
+    WITH "v" AS (
+      SELECT * FROM unnest(
+        ${col((c) => c.id)}::text[], ${col((c) => c.actor.communeId)}::text[], ${col((c) => c.title)}::text[],
+        ${col((c) => c.dueAt?.toISOString() ?? null)}::text[], ${col((c) => c.assigneeId)}::text[], ${col((c) => c.projectId)}::text[],
+        ${col((c) => c.actor.memberId)}::text[], ${col((c) => c.actor.platform)}::text[], ${col((c) => JSON.stringify(fields(c)))}::text[],
+        ${col((c) => c.at.toISOString())}::text[]
+      ) WITH ORDINALITY AS v("id", "communeId", "title", "dueAt", "assigneeId", "projectId", "createdById", "platform", "fields", "at", "ord")
+    ), "locked" AS (
+      SELECT c."id" FROM "Commune" c WHERE c."id" IN (SELECT "communeId" FROM "v") ORDER BY c."id" FOR UPDATE
+    ), "seq" AS (
+      UPDATE "Commune" c SET "taskSeq" = c."taskSeq" + n."count"
+      FROM (SELECT "communeId", count(*)::int AS "count" FROM "v" GROUP BY 1) n JOIN "locked" l ON l."id" = n."communeId"
+      WHERE c."id" = n."communeId"
+      RETURNING c."id", c."taskSeq" - n."count" AS "base"
     ), "t" AS (
       INSERT INTO "Task" ("id", "communeId", "number", "title", "status", "dueAt", "assigneeId", "projectId", "createdById", "createdVia", "createdAt", "updatedAt")
-      SELECT ${id}, ${actor.communeId}, "seq"."taskSeq", ${title}, 'OPEN'::"TaskStatus", ${fields.dueAt}::timestamp, ${fields.assigneeId}, ${fields.projectId},
-             ${actor.memberId}, ${actor.platform}::"Platform", ${now}::timestamp, ${now}::timestamp
-      FROM "seq"
+      SELECT v."id", v."communeId", (s."base" + row_number() OVER (PARTITION BY v."communeId" ORDER BY v."ord"))::int, v."title", 'OPEN'::"TaskStatus",
+             v."dueAt"::timestamp, v."assigneeId", v."projectId", v."createdById", v."platform"::"Platform", v."at"::timestamp, v."at"::timestamp
+      FROM "v" JOIN "seq" s ON s."id" = v."communeId"
+      ORDER BY v."ord"
       RETURNING *
     ), "a" AS (
       INSERT INTO "AuditEvent" ("communeId", "actorId", "platform", "action", "entityType", "entityId", "after", "createdAt")
-      SELECT ${actor.communeId}, ${actor.memberId}, ${actor.platform}::"Platform", 'task.create', 'task', ${id},
-             jsonb_build_object('number', "t"."number") || ${JSON.stringify(fields)}::jsonb, ${now}::timestamp
-      FROM "t"
+      SELECT t."communeId", t."createdById", t."createdVia", 'task.create', 'task', t."id",
+             jsonb_build_object('number', t."number") || v."fields"::jsonb, t."createdAt"
+      FROM "t" JOIN "v" ON v."id" = t."id"
+      ORDER BY v."ord"
     )
     SELECT "t".*, m."displayName" AS "assigneeName", p."name" AS "projectName"
     FROM "t" LEFT JOIN "Member" m ON m."id" = "t"."assigneeId" LEFT JOIN "Project" p ON p."id" = "t"."projectId"`;
-  if (!row) throw new Error(`commune ${actor.communeId} not found`);
-  const { assigneeName, projectName, ...created } = row;
-  return {
-    ...created,
-    assignee: created.assigneeId ? { id: created.assigneeId, displayName: assigneeName ?? '' } : null,
-    project: created.projectId ? { id: created.projectId, name: projectName ?? '' } : null,
-  };
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return items.map((c) => {
+    const row = byId.get(c.id);
+    if (!row) throw new Error(`commune ${c.actor.communeId} not found`);
+    const { assigneeName, projectName, ...created } = row;
+    return {
+      ...created,
+      assignee: created.assigneeId ? { id: created.assigneeId, displayName: assigneeName ?? '' } : null,
+      project: created.projectId ? { id: created.projectId, name: projectName ?? '' } : null,
+    };
+  });
 }
 
 /** The task numbered `number` in the actor's commune (with a row lock for a change). */

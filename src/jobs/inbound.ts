@@ -39,36 +39,63 @@ export function isTransient(err: unknown): boolean {
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection.*closed|terminating connection|deadlock detected/i.test(e?.message ?? '');
 }
 
+/** The contexts of a batch's events as they start, and the one whose handling failed first. */
+interface Progress {
+  contexts: Context[];
+  failed?: Context;
+}
+
 /**
- * Runs the pipeline for `events` one after the other in one transaction, then claims their keys
- * and writes their replies in one statement (docs/performance.md). Throws, and so rolls all of
- * it back, when any of them fails or was handled already. `contexts` receives each event's
- * context as it starts.
+ * Runs the pipeline for `events` in one transaction, then claims their keys and writes their
+ * replies in one statement (docs/performance.md). A commune's events run one after the other, in
+ * their order; the communes' side by side, so that what they ask of the database in the same turn
+ * of the event loop can go in one statement (the tasks they create: `createTask` in src/domain/tasks.ts). Throws,
+ * and so rolls all of it back, when any of them fails or was handled already; `progress` then
+ * says which failed.
  */
-async function handleTogether(services: Services, run: Middleware, events: InboundEvent[], contexts: Context[]): Promise<InboundResult[]> {
+async function handleTogether(services: Services, run: Middleware, events: InboundEvent[], progress: Progress): Promise<InboundResult[]> {
   const { prisma, config } = services;
   return prisma.$transaction(
     async (db) => {
       // Both at once: the senders in PostgreSQL, their flood counts in Redis.
       const [identities, ranks] = await Promise.all([findIdentities(db, events), rankEvents(services, events)]);
-      // In the order of their communes (stable: a commune's events keep theirs), so that two
-      // batches take commune rows (the task counter) in the same order. Other rows can still
-      // meet in a cycle; PostgreSQL then cancels one batch, which is replayed.
-      const order = events.map((_, i) => i).sort((a, b) => compare(identities[a]?.communeId ?? '', identities[b]?.communeId ?? ''));
+      // A sender's events are in one chain: their commune is that of their identity (none: the
+      // chain of those not linked yet).
+      const chains = new Map<string, number[]>();
+      events.forEach((_, i) => {
+        const commune = identities[i]?.communeId ?? '';
+        chains.set(commune, [...(chains.get(commune) ?? []), i]);
+      });
       const seen = new Set<string>();
       const byIndex: Context[] = [];
-      for (const i of order) {
-        const event = events[i]!;
-        // A sender's earlier event in this batch may have linked them, changed their language or
-        // erased them: their identity is read again for the next one.
-        const sender = `${event.chat.platform}\u0000${event.chat.workspace}\u0000${event.sender.userId}`;
-        const identity = seen.has(sender) ? (await findIdentities(db, [event]))[0]! : identities[i]!;
-        seen.add(sender);
-        const c = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), identity, ranks[i]!);
-        byIndex[i] = c;
-        contexts.push(c);
-        await run(c, async () => undefined);
-      }
+      let failure: { err: unknown } | undefined;
+      const chain = async (indexes: number[]) => {
+        for (const i of indexes) {
+          if (failure) return;
+          const event = events[i]!;
+          let c: Context | undefined;
+          try {
+            // A sender's earlier event in this batch may have linked them, changed their language
+            // or erased them: their identity is read again for the next one.
+            const sender = `${event.chat.platform}\u0000${event.chat.workspace}\u0000${event.sender.userId}`;
+            const identity = seen.has(sender) ? (await findIdentities(db, [event]))[0]! : identities[i]!;
+            seen.add(sender);
+            c = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), identity, ranks[i]!);
+            byIndex[i] = c;
+            progress.contexts.push(c);
+            await run(c, async () => undefined);
+          } catch (err) {
+            if (!failure) {
+              failure = { err };
+              progress.failed = c;
+            }
+            return;
+          }
+        }
+      };
+      // Every chain ends before the transaction does, failed or not.
+      await Promise.all([...chains.values()].map(chain));
+      if (failure) throw failure.err;
       // Keys are claimed last, with the replies: a duplicate is rare, a statement is saved on
       // every event.
       const replies = await claimAndWriteOutbox(db, byIndex.map((c) => ({ event: c.event, outgoing: c.outgoing })));
@@ -77,10 +104,6 @@ async function handleTogether(services: Services, run: Middleware, events: Inbou
     },
     { timeout: 15_000, maxWait: 10_000 },
   );
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function counted(metrics: Metrics, contexts: Context[]): void {
@@ -102,11 +125,11 @@ export async function handleInbound(
   lastAttempt = true,
 ): Promise<InboundResult> {
   const { prisma, logger, config } = services;
-  const contexts: Context[] = [];
+  const progress: Progress = { contexts: [] };
   let failure: unknown;
   try {
-    const [result] = await handleTogether(services, run, [event], contexts);
-    counted(metrics, contexts);
+    const [result] = await handleTogether(services, run, [event], progress);
+    counted(metrics, progress.contexts);
     return result!;
   } catch (err) {
     failure = err;
@@ -114,7 +137,7 @@ export async function handleInbound(
   if (failure instanceof Duplicate) return { duplicate: true, replies: [] };
   if (!(failure instanceof UserError) && isTransient(failure) && !lastAttempt) throw failure;
   // The change was rolled back; answer from the same context (it knows the member's locale).
-  const ctx = contexts[0];
+  const ctx = progress.contexts[0];
   const command = ctx?.command?.name ?? 'none';
   const answer = ctx ?? new Context(event, services, prisma as unknown as Tx, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), null, 0);
   answer.outgoing.length = 0;
@@ -159,16 +182,17 @@ function replayReason(err: unknown): string {
  */
 export async function handleInboundBatch(services: Services, metrics: Metrics, run: Middleware, items: InboundItem[]): Promise<(InboundResult | Error)[]> {
   if (items.length > 1) {
-    const contexts: Context[] = [];
+    const progress: Progress = { contexts: [] };
     let results: InboundResult[] | undefined;
     let culprit = -1;
     try {
-      results = await handleTogether(services, run, items.map((i) => i.event), contexts);
+      results = await handleTogether(services, run, items.map((i) => i.event), progress);
     } catch (err) {
       const reason = replayReason(err);
       metrics.inboundBatches.inc({ outcome: 'replayed', reason });
-      // Events run one after the other: the mistake is the one that was running.
-      if (err instanceof UserError && contexts.length > 0) culprit = items.findIndex((i) => i.event === contexts[contexts.length - 1]!.event);
+      // The mistake is the event whose handling threw it.
+      const failed = progress.failed;
+      if (err instanceof UserError && failed) culprit = items.findIndex((i) => i.event === failed.event);
       // A user's mistake or a duplicate is ordinary; anything else is worth a look, though the
       // replay below logs the event that fails alone.
       if (reason === 'error' || reason === 'transient') {
@@ -176,7 +200,7 @@ export async function handleInboundBatch(services: Services, metrics: Metrics, r
       }
     }
     if (results) {
-      counted(metrics, contexts);
+      counted(metrics, progress.contexts);
       metrics.inboundBatches.inc({ outcome: 'committed' });
       return results;
     }

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import type { PrismaClient } from '../../src/db/client.js';
@@ -73,5 +74,33 @@ describe('createTask', () => {
   it('refuses an empty title before touching the commune counter', async () => {
     await expect(prisma.$transaction((tx) => createTask(tx, mayor, { title: '   ' }))).rejects.toBeInstanceOf(UserError);
     expect((await prisma.commune.findUniqueOrThrow({ where: { id: communeId } })).taskSeq).toBe(51);
+  });
+  it('writes the creations asked for on one transaction at the same moment in one statement, numbered in the order asked', async () => {
+    let inserts = 0;
+    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    (pg.Client.prototype as unknown as { query: typeof query }).query = function (this: pg.Client, ...args: unknown[]) {
+      const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+      if (sql?.includes('INSERT INTO "Task"')) inserts++;
+      return query.apply(this, args);
+    };
+    const dueAt = new Date('2027-01-08T16:00:00.000Z');
+    const views = await prisma
+      .$transaction((tx) =>
+        Promise.all([
+          createTask(tx, mayor, { title: 'Premier' }),
+          createTask(tx, mayor, { title: 'Deuxième', dueAt, assigneeId: agentId }),
+          createTask(tx, mayor, { title: 'Troisième', projectId }),
+        ]),
+      )
+      .finally(() => ((pg.Client.prototype as unknown as { query: typeof query }).query = query));
+    expect(inserts).toBe(1);
+    expect(views.map((v) => [v.title, v.number])).toEqual([['Premier', 52], ['Deuxième', 53], ['Troisième', 54]]);
+    expect(views[1]).toMatchObject({ dueAt, assignee: { id: agentId, displayName: 'Paul Agent' }, project: null });
+    expect(views[2]).toMatchObject({ assignee: null, project: { id: projectId, name: 'Voirie' } });
+    for (const v of views) expect(v).toEqual(await prisma.task.findUniqueOrThrow({ where: { id: v.id }, include: VIEW }));
+    const audits = await prisma.auditEvent.findMany({ where: { entityId: { in: views.map((v) => v.id) } }, orderBy: { id: 'asc' } });
+    expect(audits.map((a) => (a.after as { number: number }).number)).toEqual([52, 53, 54]);
+    expect(audits[1]!.after).toEqual({ number: 53, title: 'Deuxième', status: 'OPEN', dueAt: dueAt.toISOString(), assigneeId: agentId, projectId: null });
+    expect((await prisma.commune.findUniqueOrThrow({ where: { id: communeId } })).taskSeq).toBe(54);
   });
 });

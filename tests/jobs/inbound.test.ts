@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
@@ -159,6 +160,71 @@ describe('inbound events handled together (group commit)', () => {
     // Events that came together travel INBOUND_EVENTS_PER_JOB to a job.
     const jobs = (await h.app.queues.inbound.getCompleted()).filter((j) => j.data.events.some((e) => e.id.startsWith('b4-')));
     expect(jobs.map((j) => j.data.events.length)).toEqual(Array(3).fill(INBOUND_EVENTS_PER_JOB));
+  });
+
+  describe('with a second commune', () => {
+    let other: { id: string };
+    // Statements that create tasks, counted on every connection of this process.
+    let taskInserts = 0;
+    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    beforeAll(async () => {
+      other = await h.prisma.commune.create({ data: { name: 'Lannion', insee: '22113', timezone: 'Europe/Paris', taskSeq: 70 } });
+      await h.prisma.member.create({
+        data: {
+          communeId: other.id,
+          role: 'MAYOR',
+          displayName: 'Yann Le Bras',
+          searchName: 'yann le bras',
+          identities: { create: { platform: 'CONSOLE', userId: 'maire-lannion', directChatId: 'direct-maire-lannion' } },
+        },
+      });
+      (pg.Client.prototype as unknown as { query: typeof query }).query = function (this: pg.Client, ...args: unknown[]) {
+        const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+        if (sql?.includes('INSERT INTO "Task"')) taskInserts++;
+        return query.apply(this, args);
+      };
+    });
+    afterAll(() => {
+      (pg.Client.prototype as unknown as { query: typeof query }).query = query;
+    });
+
+    it('runs two communes side by side: the tasks they create at the same moment are one statement, each numbered in its commune', async () => {
+      const seq = async (id: string) => (await h.prisma.commune.findUniqueOrThrow({ where: { id } })).taskSeq;
+      const [home, away] = [await seq(h.demo.communeId), await seq(other.id)];
+      const inserts = taskInserts;
+      const events = [says('two-1', 'maire', 'tache Côté un'), says('two-2', 'maire-lannion', 'tache Côté Lannion'), says('two-3', 'adjoint', 'tache Côté deux')];
+      const results = (await handle(events)).map(ok);
+      expect(results.map((r) => r.replies.length)).toEqual([1, 1, 1]);
+      // The first event of each commune together, the second of Saint-Pilote after its first.
+      expect(taskInserts - inserts).toBe(2);
+      const tasks = await h.prisma.task.findMany({ where: { title: { startsWith: 'Côté' } }, orderBy: { createdAt: 'asc' } });
+      const numbers = Object.fromEntries(tasks.map((t) => [t.title, [t.communeId, t.number]]));
+      expect(numbers).toEqual({
+        'Côté un': [h.demo.communeId, home + 1],
+        'Côté deux': [h.demo.communeId, home + 2],
+        'Côté Lannion': [other.id, away + 1],
+      });
+      expect([await seq(h.demo.communeId), await seq(other.id)]).toEqual([home + 2, away + 1]);
+      // Each audit row carries its own task's number.
+      for (const t of tasks) {
+        const audit = await h.prisma.auditEvent.findFirstOrThrow({ where: { entityId: t.id, action: 'task.create' } });
+        expect([audit.communeId, (audit.after as { number: number; title: string }).number, (audit.after as { title: string }).title]).toEqual([t.communeId, t.number, t.title]);
+      }
+      expect(await replies('two-2')).toEqual([expect.stringContaining(`${away + 1}`)]);
+    });
+
+    it('knows which commune’s event made the mistake, though another’s started after it', async () => {
+      const [replayed, committed] = [await batches('replayed'), await batches('committed')];
+      // Saint-Pilote's mistake is found only once its query answers; Lannion's events have started by then.
+      const events = [says('side-1', 'maire', 'fait 997'), says('side-2', 'maire-lannion', 'tache Lannion un'), says('side-3', 'maire-lannion', 'tache Lannion deux')];
+      const results = (await handle(events)).map(ok);
+      expect(results.map((r) => r.replies.length)).toEqual([1, 1, 1]);
+      // One failed attempt, then the mistake alone and Lannion's two as one batch.
+      expect(await batches('replayed')).toBe(replayed + 1);
+      expect(await batches('committed')).toBe(committed + 1);
+      expect(await replies('side-1')).toEqual([expect.stringContaining('997')]);
+      expect(await h.prisma.task.count({ where: { communeId: other.id, title: { startsWith: 'Lannion' } } })).toBe(2);
+    });
   });
 
   it('handles a job left by a version whose jobs held one event each (a roll loses nothing)', async () => {
