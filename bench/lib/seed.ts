@@ -44,7 +44,7 @@ export async function seedCommunes(db: pg.Pool, communes: number): Promise<void>
 /**
  * Adds `perCommune` tasks to each commune (30 % open, due from 60 days ago to 60 days ahead;
  * 65 % done, completed over the past year; 5 % cancelled; one in seven unassigned) and
- * `meetingsPerCommune` meetings (three months back to three months ahead), then ANALYZE.
+ * `meetingsPerCommune` meetings (three months back to three months ahead), then {@link settle}s.
  */
 export async function seedDashboard(db: pg.Pool, communes: number, perCommune: number, meetingsPerCommune: number): Promise<void> {
   // One statement per slice of communes, two at a time: both cores insert.
@@ -83,7 +83,20 @@ export async function seedDashboard(db: pg.Pool, communes: number, perCommune: n
     meetingsPerCommune,
   );
   await db.query(`UPDATE "Commune" SET "taskSeq" = $1, "meetingSeq" = $2`, [perCommune, meetingsPerCommune]);
-  await db.query('ANALYZE');
+  await settle(db);
+}
+
+/**
+ * Leaves the freshly seeded database as a long-lived one would be, before anything is measured:
+ * vacuumed and analysed (autovacuum may be off, or not have come by yet), and its dirty pages
+ * written by a checkpoint. Otherwise the checkpoint that the seed's gigabyte of WAL starts
+ * goes on writing for the next half minute, through the command runs (PostgreSQL logged COMMITs
+ * of 50-180 ms while it did). CHECKPOINT needs a superuser or the pg_checkpoint role; without
+ * either it is skipped.
+ */
+async function settle(db: pg.Pool): Promise<void> {
+  await db.query('VACUUM (ANALYZE)');
+  await db.query('CHECKPOINT').catch(() => undefined);
 }
 
 /**
