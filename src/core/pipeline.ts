@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Tx } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { toLocale, type Locale } from '../i18n/index.js';
 import { compose, dbPlatform, type Context, type Middleware, type SenderIdentity, type Services } from './context.js';
 import { allowed, type Requirement, type Router } from './router.js';
@@ -13,19 +14,36 @@ import type { InboundEvent, SentAction } from './types.js';
 /**
  * Looks up the senders of `events` in one query (one per event would be one statement more for
  * every event of a batch, docs/performance.md): each one's identity, member and commune, or
- * null when the sender is not linked.
+ * null when the sender is not linked. With `lock`, the same statement then locks the rows of
+ * their communes, in id order, until the transaction ends (`FOR NO KEY UPDATE`, what moving a
+ * commune's counters takes): a batch that runs its communes side by side takes all their locks
+ * at its start, in the same order as any other batch, so two batches cannot wait for each other
+ * on commune rows (docs/architecture.md).
  */
-export async function findIdentities(db: Tx, events: InboundEvent[]): Promise<(SenderIdentity | null)[]> {
-  const rows = await db.$queryRaw<(SenderIdentity & { n: bigint })[]>`
+export async function findIdentities(db: Tx, events: InboundEvent[], opts: { lock?: boolean } = {}): Promise<(SenderIdentity | null)[]> {
+  const platforms = events.map((e) => dbPlatform(e.chat.platform));
+  const workspaces = events.map((e) => e.chat.workspace);
+  const users = events.map((e) => e.sender.userId);
+  const rows = opts.lock
+    ? await db.$queryRaw<(SenderIdentity & { n: bigint })[]>`
+    WITH "found" AS MATERIALIZED (${identitiesSql(platforms, workspaces, users)}),
+    "locked" AS MATERIALIZED (
+      SELECT c."id" FROM "Commune" c WHERE c."id" IN (SELECT "communeId" FROM "found") ORDER BY c."id" FOR NO KEY UPDATE
+    )
+    SELECT * FROM "found" WHERE (SELECT count(*) FROM "locked") >= 0`
+    : await db.$queryRaw<(SenderIdentity & { n: bigint })[]>(identitiesSql(platforms, workspaces, users));
+  const found = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
+  return events.map((_, i) => found.get(i + 1) ?? null);
+}
+
+function identitiesSql(platforms: string[], workspaces: string[], users: string[]): Prisma.Sql {
+  return Prisma.sql`
     SELECT e."n", i."id" AS "identityId", i."directChatId", i."unreachableAt",
            m."id" AS "memberId", m."role"::text AS "role", m."displayName", m."locale", m."timezone", m."erasedAt",
            c."id" AS "communeId", c."name" AS "communeName", c."insee", c."timezone" AS "communeTimezone"
-    FROM unnest(${events.map((e) => dbPlatform(e.chat.platform))}::text[], ${events.map((e) => e.chat.workspace)}::text[], ${events.map((e) => e.sender.userId)}::text[])
-         WITH ORDINALITY AS e("platform", "workspace", "userId", "n")
+    FROM unnest(${platforms}::text[], ${workspaces}::text[], ${users}::text[]) WITH ORDINALITY AS e("platform", "workspace", "userId", "n")
     JOIN "ChatIdentity" i ON i."platform" = e."platform"::"Platform" AND i."workspace" = e."workspace" AND i."userId" = e."userId"
     JOIN "Member" m ON m."id" = i."memberId" JOIN "Commune" c ON c."id" = m."communeId"`;
-  const found = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
-  return events.map((_, i) => found.get(i + 1) ?? null);
 }
 
 /**

@@ -45,13 +45,13 @@ interface Creation {
 const CREATIONS_PER_STATEMENT = 64;
 
 /** Each transaction's pending creations ({@link createTask}); gone with the transaction client. */
-const creators = new WeakMap<Tx, (c: Creation) => Promise<TaskView>>();
+const creators = new WeakMap<Tx, (c: Creation) => Promise<TaskView | Error>>();
 
 /**
  * Creates a task with the commune's next number. Creations asked for on the same transaction in
- * the same turn of the event loop (the events of a batch, docs/architecture.md) are written by
- * one statement, numbered in the order they were asked for; the promise of each gets its own
- * task, or the statement's error.
+ * the same turn of the event loop (the events of a batch, docs/architecture.md), or while the
+ * statement before them runs, are written by one statement, numbered in the order they were asked
+ * for; the promise of each gets its own task, or the statement's error.
  */
 export async function createTask(db: Tx, actor: Actor, input: NewTask): Promise<TaskView> {
   assertCan(actor, 'task.create');
@@ -67,16 +67,19 @@ export async function createTask(db: Tx, actor: Actor, input: NewTask): Promise<
     creators.set(db, create);
   }
   // A UUID, as the schema's `@default(uuid())` gives a task created through the client.
-  return create({ id: randomUUID(), actor, title, dueAt: input.dueAt ?? null, assigneeId: input.assigneeId ?? null, projectId: input.projectId ?? null, at: new Date() });
+  const created = await create({ id: randomUUID(), actor, title, dueAt: input.dueAt ?? null, assigneeId: input.assigneeId ?? null, projectId: input.projectId ?? null, at: new Date() });
+  if (created instanceof Error) throw created;
+  return created;
 }
 
 /**
- * Writes `items` in one statement: each commune's counter moves by its number of new tasks (its
- * row locked first, communes in id order, so that two transactions take them in the same order),
- * then the tasks, their audit rows (`after` is trace(task), the number added in SQL) and the
- * names a reply shows. One to six statements per task through the client (docs/performance.md).
+ * Writes `items` in one statement: each commune's counter moves by its number of new tasks (the
+ * rows locked first, in id order, as a batch of inbound events locks its senders' communes), then
+ * the tasks, their audit rows (`after` is trace(task), the number added in SQL) and the names a
+ * reply shows. Through the client this was one to six statements per task (docs/performance.md).
+ * An item whose commune does not exist gets an error of its own.
  */
-async function insertTasks(db: Tx, items: Creation[]): Promise<TaskView[]> {
+async function insertTasks(db: Tx, items: Creation[]): Promise<(TaskView | Error)[]> {
   const col = <T>(f: (c: Creation) => T) => items.map(f);
   const fields = (c: Creation) => ({ title: c.title, status: 'OPEN', dueAt: c.dueAt, assigneeId: c.assigneeId, projectId: c.projectId });
   const rows = await db.$queryRaw<(Omit<TaskView, 'assignee' | 'project'> & { assigneeName: string | null; projectName: string | null })[]>`
@@ -88,7 +91,7 @@ async function insertTasks(db: Tx, items: Creation[]): Promise<TaskView[]> {
         ${col((c) => c.at.toISOString())}::text[]
       ) WITH ORDINALITY AS v("id", "communeId", "title", "dueAt", "assigneeId", "projectId", "createdById", "platform", "fields", "at", "ord")
     ), "locked" AS (
-      SELECT c."id" FROM "Commune" c WHERE c."id" IN (SELECT "communeId" FROM "v") ORDER BY c."id" FOR UPDATE
+      SELECT c."id" FROM "Commune" c WHERE c."id" IN (SELECT "communeId" FROM "v") ORDER BY c."id" FOR NO KEY UPDATE
     ), "seq" AS (
       UPDATE "Commune" c SET "taskSeq" = c."taskSeq" + n."count"
       FROM (SELECT "communeId", count(*)::int AS "count" FROM "v" GROUP BY 1) n JOIN "locked" l ON l."id" = n."communeId"
@@ -113,7 +116,7 @@ async function insertTasks(db: Tx, items: Creation[]): Promise<TaskView[]> {
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((c) => {
     const row = byId.get(c.id);
-    if (!row) throw new Error(`commune ${c.actor.communeId} not found`);
+    if (!row) return new Error(`commune ${c.actor.communeId} not found`);
     const { assigneeName, projectName, ...created } = row;
     return {
       ...created,

@@ -47,20 +47,23 @@ interface Progress {
 
 /**
  * Runs the pipeline for `events` in one transaction, then claims their keys and writes their
- * replies in one statement (docs/performance.md). A commune's events run one after the other, in
- * their order; the communes' side by side, so that what they ask of the database in the same turn
- * of the event loop can go in one statement (the tasks they create: `createTask` in src/domain/tasks.ts). Throws,
- * and so rolls all of it back, when any of them fails or was handled already; `progress` then
- * says which failed.
+ * replies in one statement (docs/performance.md). The senders' communes are locked first, in id
+ * order. A commune's events run one after the other, in their order; the communes' side by side,
+ * so that what they ask of the database in the same turn of the event loop can go in one
+ * statement (the tasks they create: `createTask` in src/domain/tasks.ts). Throws, and so rolls
+ * all of it back, when any of them fails or was handled already; `progress` then says which
+ * failed.
  */
 async function handleTogether(services: Services, run: Middleware, events: InboundEvent[], progress: Progress): Promise<InboundResult[]> {
   const { prisma, config } = services;
   return prisma.$transaction(
     async (db) => {
-      // Both at once: the senders in PostgreSQL, their flood counts in Redis.
-      const [identities, ranks] = await Promise.all([findIdentities(db, events), rankEvents(services, events)]);
-      // A sender's events are in one chain: their commune is that of their identity (none: the
-      // chain of those not linked yet).
+      // Both at once: the senders (and a lock on their communes' rows) in PostgreSQL, their
+      // flood counts in Redis.
+      const [identities, ranks] = await Promise.all([findIdentities(db, events, { lock: true }), rankEvents(services, events)]);
+      // A sender's events are in one chain: their commune is that of their identity. Those not
+      // linked yet are a chain of their own, run first and alone: joining a commune changes what
+      // the others may see, as it did when events ran one after the other.
       const chains = new Map<string, number[]>();
       events.forEach((_, i) => {
         const commune = identities[i]?.communeId ?? '';
@@ -93,6 +96,9 @@ async function handleTogether(services: Services, run: Middleware, events: Inbou
           }
         }
       };
+      const unlinked = chains.get('');
+      chains.delete('');
+      if (unlinked) await chain(unlinked);
       // Every chain ends before the transaction does, failed or not.
       await Promise.all([...chains.values()].map(chain));
       if (failure) throw failure.err;

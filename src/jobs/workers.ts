@@ -48,9 +48,9 @@ export function startWorkers(opts: WorkerOptions): Workers {
   // Events taken at the same time (a job's, or several jobs' when they come one by one) are
   // handled in one transaction, three batches at a time: a batch's statements run one after the
   // other, so with two the process waited for PostgreSQL a fifth of a burst (docs/performance.md).
-  // Each runs a commune's events in order and the communes side by side, their new tasks written
-  // together (commune rows locked in id order); a deadlock on other rows cancels one batch, which
-  // is replayed event by event.
+  // Each locks its senders' communes first (in id order, so two batches cannot deadlock on them),
+  // then runs a commune's events in order and the communes side by side, their new tasks
+  // written together; a deadlock on other rows cancels one batch, which is replayed event by event.
   // After commit, the batch's replies are dispatched (sent now or queued in one `addBulk`) and its
   // reminders scheduled together. If that fails, its jobs fail: a retry finds its events handled,
   // and the replies, still pending, are queued by the pending-row sweep, the reminders by reconcile.

@@ -103,4 +103,12 @@ describe('createTask', () => {
     expect(audits[1]!.after).toEqual({ number: 53, title: 'Deuxième', status: 'OPEN', dueAt: dueAt.toISOString(), assigneeId: agentId, projectId: null });
     expect((await prisma.commune.findUniqueOrThrow({ where: { id: communeId } })).taskSeq).toBe(54);
   });
+  it('fails only the creation whose commune does not exist, not the others of its statement', async () => {
+    const [gone, kept] = await prisma.$transaction((tx) =>
+      Promise.allSettled([createTask(tx, { ...mayor, communeId: 'no-such-commune' }, { title: 'Nulle part' }), createTask(tx, mayor, { title: 'Ici' })]),
+    );
+    expect(gone).toMatchObject({ status: 'rejected', reason: new Error('commune no-such-commune not found') });
+    expect(kept).toMatchObject({ status: 'fulfilled', value: { title: 'Ici', number: 55 } });
+    expect(await prisma.task.count({ where: { title: 'Nulle part' } })).toBe(0);
+  });
 });

@@ -4,6 +4,8 @@ import { pipeline } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
 import { handleInbound, handleInboundBatch, isTransient, type InboundResult } from '../../src/jobs/inbound.js';
 import { INBOUND_EVENTS_PER_JOB } from '../../src/jobs/queues.js';
+import { createTask } from '../../src/domain/tasks.js';
+import { CODE_ALPHABET } from '../../src/domain/members.js';
 import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
@@ -211,6 +213,36 @@ describe('inbound events handled together (group commit)', () => {
         expect([audit.communeId, (audit.after as { number: number; title: string }).number, (audit.after as { title: string }).title]).toEqual([t.communeId, t.number, t.title]);
       }
       expect(await replies('two-2')).toEqual([expect.stringContaining(`${away + 1}`)]);
+    });
+
+    it('takes the rows of its senders’ communes first, in one order: two batches that create tasks in them the other way round wait, never deadlock', async () => {
+      const replayed = await batches('replayed');
+      const [a, b] = [h.demo.communeId, other.id];
+      const numbered = async (communeId: string, title: string) => {
+        const mayor = await h.prisma.member.findFirstOrThrow({ where: { communeId, role: 'MAYOR' } });
+        return (await h.prisma.$transaction((db) => createTask(db, { memberId: mayor.id, communeId, role: 'MAYOR', platform: 'CONSOLE' }, { title }))).number;
+      };
+      const [na, nb] = [await numbered(a, 'Ordre A'), await numbered(b, 'Ordre B')];
+      // In X, Saint-Pilote creates at once and Lannion after a query of its own; in Y the other
+      // way round. Without the locks taken first, X would hold Saint-Pilote's row and wait for
+      // Lannion's while Y holds Lannion's and waits for Saint-Pilote's.
+      const x = [says('ord-x1', 'maire', 'tache Ordre X un'), says('ord-x2', 'maire-lannion', `fait ${nb}`), says('ord-x3', 'maire-lannion', 'tache Ordre X deux')];
+      const y = [says('ord-y1', 'maire-lannion', 'tache Ordre Y un'), says('ord-y2', 'adjoint', `fait ${na}`), says('ord-y3', 'adjoint', 'tache Ordre Y deux')];
+      const results = (await Promise.all([handle(x), handle(y)])).flat().map(ok);
+      expect(results.map((r) => r.replies.length)).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(await batches('replayed')).toBe(replayed);
+      expect(await h.prisma.task.count({ where: { title: { startsWith: 'Ordre X' } } })).toBe(2);
+      expect(await h.prisma.task.count({ where: { title: { startsWith: 'Ordre Y' } } })).toBe(2);
+    });
+
+    it('links a newcomer before the communes’ events of the same batch run, as when events ran one after the other', async () => {
+      const invited = ok((await handle([says('nl-0', 'maire', '/inviter conseillère Nadia Benali')]))[0]!);
+      const code = new RegExp(`[${CODE_ALPHABET}]{4}-[${CODE_ALPHABET}]{4}`).exec((invited.replies[0]!.message as { text: string }).text)![0];
+      const results = (await handle([says('nl-1', 'maire', 'tache Accueillir Nadia @Nadia'), says('nl-2', 'nadia', `/lier ${code}`)])).map(ok);
+      // The task's author is answered and Nadia, now a member, told of her task; she is welcomed.
+      expect(results.map((r) => r.replies.length)).toEqual([2, 1]);
+      const nadia = await h.prisma.member.findFirstOrThrow({ where: { communeId: h.demo.communeId, displayName: 'Nadia Benali' } });
+      expect((await h.prisma.task.findFirstOrThrow({ where: { title: 'Accueillir Nadia' } })).assigneeId).toBe(nadia.id);
     });
 
     it('knows which commune’s event made the mistake, though another’s started after it', async () => {
