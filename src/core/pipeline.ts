@@ -17,8 +17,8 @@ import type { InboundEvent, SentAction } from './types.js';
  * null when the sender is not linked. With `lock`, the same statement then locks the rows of
  * their communes, in id order, until the transaction ends (`FOR NO KEY UPDATE`, what moving a
  * commune's counters takes): a batch that runs its communes side by side takes all their locks
- * at its start, in the same order as any other batch, so two batches cannot wait for each other
- * on commune rows (docs/architecture.md).
+ * at its start, in the same order as any other batch, so two batches cannot deadlock on commune
+ * rows (docs/architecture.md).
  */
 export async function findIdentities(db: Tx, events: InboundEvent[], opts: { lock?: boolean } = {}): Promise<(SenderIdentity | null)[]> {
   const platforms = events.map((e) => dbPlatform(e.chat.platform));
