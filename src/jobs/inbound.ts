@@ -67,7 +67,9 @@ async function handleTogether(services: Services, run: Middleware, events: Inbou
       const chains = new Map<string, number[]>();
       events.forEach((_, i) => {
         const commune = identities[i]?.communeId ?? '';
-        chains.set(commune, [...(chains.get(commune) ?? []), i]);
+        const chain = chains.get(commune);
+        if (chain) chain.push(i);
+        else chains.set(commune, [i]);
       });
       const seen = new Set<string>();
       const byIndex: Context[] = [];

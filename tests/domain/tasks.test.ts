@@ -1,11 +1,10 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import type { PrismaClient } from '../../src/db/client.js';
 import { quoteIdent, runOnce } from '../../src/db/engine-adapters.js';
 import { createTask } from '../../src/domain/tasks.js';
 import type { Actor } from '../../src/domain/permissions.js';
-import { SERVER_URL, testDatabase, type TestDatabase } from '../helpers/db.js';
+import { SERVER_URL, countStatements, testDatabase, type TestDatabase } from '../helpers/db.js';
 
 const VIEW = { assignee: { select: { id: true, displayName: true } }, project: { select: { id: true, name: true } } } as const;
 
@@ -76,23 +75,16 @@ describe('createTask', () => {
     expect((await prisma.commune.findUniqueOrThrow({ where: { id: communeId } })).taskSeq).toBe(51);
   });
   it('writes the creations asked for on one transaction at the same moment in one statement, numbered in the order asked', async () => {
-    let inserts = 0;
-    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-    (pg.Client.prototype as unknown as { query: typeof query }).query = function (this: pg.Client, ...args: unknown[]) {
-      const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
-      if (sql?.includes('INSERT INTO "Task"')) inserts++;
-      return query.apply(this, args);
-    };
     const dueAt = new Date('2027-01-08T16:00:00.000Z');
-    const views = await prisma
-      .$transaction((tx) =>
+    const { result: views, count: inserts } = await countStatements('INSERT INTO "Task"', () =>
+      prisma.$transaction((tx) =>
         Promise.all([
           createTask(tx, mayor, { title: 'Premier' }),
           createTask(tx, mayor, { title: 'Deuxième', dueAt, assigneeId: agentId }),
           createTask(tx, mayor, { title: 'Troisième', projectId }),
         ]),
-      )
-      .finally(() => ((pg.Client.prototype as unknown as { query: typeof query }).query = query));
+      ),
+    );
     expect(inserts).toBe(1);
     expect(views.map((v) => [v.title, v.number])).toEqual([['Premier', 52], ['Deuxième', 53], ['Troisième', 54]]);
     expect(views[1]).toMatchObject({ dueAt, assignee: { id: agentId, displayName: 'Paul Agent' }, project: null });

@@ -3,6 +3,7 @@
  * tests/global-setup.ts builds once per run (a copy takes milliseconds; migrating takes longer).
  */
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../src/db/client.js';
 import { quoteIdent, runOnce, withDatabase } from '../../src/db/engine-adapters.js';
@@ -59,5 +60,25 @@ async function createFromTemplate(name: string): Promise<void> {
       if ((e as { code?: string }).code !== '55006' || attempt === 5) throw e;
       await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
+  }
+}
+
+/**
+ * Counts the SQL statements containing `fragment` that any `pg` client of this process sends
+ * while `fn` runs (Prisma's adapter included); returns `fn`'s result and the count.
+ */
+export async function countStatements<T>(fragment: string, fn: () => Promise<T>): Promise<{ result: T; count: number }> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = proto.query;
+  let count = 0;
+  proto.query = function (this: pg.Client, ...args: unknown[]) {
+    const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+    if (sql?.includes(fragment)) count++;
+    return query.apply(this, args);
+  };
+  try {
+    return { result: await fn(), count };
+  } finally {
+    proto.query = query;
   }
 }

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
@@ -6,6 +5,7 @@ import { handleInbound, handleInboundBatch, isTransient, type InboundResult } fr
 import { INBOUND_EVENTS_PER_JOB } from '../../src/jobs/queues.js';
 import { createTask } from '../../src/domain/tasks.js';
 import { CODE_ALPHABET } from '../../src/domain/members.js';
+import { countStatements } from '../helpers/db.js';
 import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
@@ -166,9 +166,6 @@ describe('inbound events handled together (group commit)', () => {
 
   describe('with a second commune', () => {
     let other: { id: string };
-    // Statements that create tasks, counted on every connection of this process.
-    let taskInserts = 0;
-    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
     beforeAll(async () => {
       other = await h.prisma.commune.create({ data: { name: 'Lannion', insee: '22113', timezone: 'Europe/Paris', taskSeq: 70 } });
       await h.prisma.member.create({
@@ -180,25 +177,17 @@ describe('inbound events handled together (group commit)', () => {
           identities: { create: { platform: 'CONSOLE', userId: 'maire-lannion', directChatId: 'direct-maire-lannion' } },
         },
       });
-      (pg.Client.prototype as unknown as { query: typeof query }).query = function (this: pg.Client, ...args: unknown[]) {
-        const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
-        if (sql?.includes('INSERT INTO "Task"')) taskInserts++;
-        return query.apply(this, args);
-      };
-    });
-    afterAll(() => {
-      (pg.Client.prototype as unknown as { query: typeof query }).query = query;
     });
 
     it('runs two communes side by side: the tasks they create at the same moment are one statement, each numbered in its commune', async () => {
       const seq = async (id: string) => (await h.prisma.commune.findUniqueOrThrow({ where: { id } })).taskSeq;
       const [home, away] = [await seq(h.demo.communeId), await seq(other.id)];
-      const inserts = taskInserts;
       const events = [says('two-1', 'maire', 'tache Côté un'), says('two-2', 'maire-lannion', 'tache Côté Lannion'), says('two-3', 'adjoint', 'tache Côté deux')];
-      const results = (await handle(events)).map(ok);
+      const { result, count } = await countStatements('INSERT INTO "Task"', () => handle(events));
+      const results = result.map(ok);
       expect(results.map((r) => r.replies.length)).toEqual([1, 1, 1]);
       // The first event of each commune together, the second of Saint-Pilote after its first.
-      expect(taskInserts - inserts).toBe(2);
+      expect(count).toBe(2);
       const tasks = await h.prisma.task.findMany({ where: { title: { startsWith: 'Côté' } }, orderBy: { createdAt: 'asc' } });
       const numbers = Object.fromEntries(tasks.map((t) => [t.title, [t.communeId, t.number]]));
       expect(numbers).toEqual({
