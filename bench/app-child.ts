@@ -108,18 +108,26 @@ serve({
       return { delivered: seen.size, perSecond: (seen.size / (last - started)) * 1000 };
     }),
 
-  /** Commands at a steady `rate` for `seconds`: latency from submit to delivery. */
+  /**
+   * Commands at a steady `rate` for `seconds`: latency from submit to delivery, and what the
+   * process spent meanwhile (CPU milliseconds per command, the share of the time its event loop
+   * was busy).
+   */
   async steady({ tag, rate, seconds, communes }: { tag: number; rate: number; seconds: number; communes: number }) {
     waiting.set(`cmd-${tag}`, new Map());
     const total = Math.round(rate * seconds);
     const submittedAt: number[] = [];
+    const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
     await steady(rate, total, (i) => {
       submittedAt[i] = nowMs();
       app.submit(commandEvent(tag, i, communes)).catch(() => undefined);
     });
     const seen = await deliveries(`cmd-${tag}`, total, 60_000);
+    const cpu = process.cpuUsage(cpu0);
+    const busy = performance.eventLoopUtilization(elu0).utilization;
     const latencies = [...seen].map(([i, at]) => at - submittedAt[i]!);
-    return { delivered: seen.size, total, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    return { delivered: seen.size, total, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMs: (cpu.user + cpu.system) / 1000 / total, busy };
   },
 
   /**

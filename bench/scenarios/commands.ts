@@ -36,7 +36,7 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
   const r = await repeat(sizes.runs, async (run) => {
     await app.call('memory', { reset: true });
     const burst = await app.call<{ delivered: number; perSecond: number; cpuMs: number; statements: number; spent: CpuSpent }>('burst', { tag: 100 + run, n: sizes.burst, communes: sizes.communes });
-    const lat = await app.call<{ delivered: number; total: number; p50: number; p99: number }>('steady', {
+    const lat = await app.call<{ delivered: number; total: number; p50: number; p99: number; cpuMs: number; busy: number }>('steady', {
       tag: 200 + run,
       rate: sizes.steadyRate,
       seconds: sizes.steadySeconds,
@@ -51,6 +51,8 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       ...perUnit(burst.spent, burst.delivered),
       p50: lat.p50,
       p99: lat.p99,
+      steadyCpu: lat.cpuMs,
+      steadyBusy: lat.busy,
       peak: mem.rss,
       heapUsed: mem.heapUsed,
       heapTotal: mem.heapTotal,
@@ -63,6 +65,10 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       `from 5 members of each of ${sizes.communes} communes, in an app child (pilote start --role all style, WORKER_CONCURRENCY 8); ` +
       `one command costs the app process ${r.cpu.median.toFixed(1)} ms of CPU and ${r.sql.median.toFixed(1)} SQL statements (medians, delivery included)` +
       describeSpent('command', r.machine.median, r.postgres.median, r.redis.median),
+  );
+  notes.push(
+    `commands at ${sizes.steadyRate}/s: one command costs the app process ${r.steadyCpu.median.toFixed(1)} ms of CPU (${r.steadyCpu.min.toFixed(1)}–${r.steadyCpu.max.toFixed(1)}), where batches are small, ` +
+      `and its event loop is busy ${(r.steadyBusy.median * 100).toFixed(0)} % of the time (${(r.steadyBusy.min * 100).toFixed(0)}–${(r.steadyBusy.max * 100).toFixed(0)}; the busier, the longer each round trip of a command waits for its turn)`,
   );
   notes.push(
     `memory: RSS sampled every 50 ms in the app child; V8's heap reached ${r.heapTotal.median.toFixed(0)} MB, of which ${r.heapUsed.median.toFixed(0)} MB in use at most (live objects and garbage not yet collected)`,
