@@ -1,7 +1,8 @@
 /**
  * Command pipeline and memory (SPEC section 6, rows 1 and 5), driven in the app child: after an
  * uncounted warm-up burst, bursts of `tache …` commands for the sustained rate, a steady 200
- * commands/s for the latency from submit to delivery, and the child's peak RSS over each run.
+ * commands/s for the latency from submit to delivery (with the child's CPU per command and how
+ * busy its event loop was meanwhile), and the child's peak RSS over each run.
  */
 import type { Child } from '../lib/child.js';
 import { atLeast, atMost, type Figure, type Row } from '../lib/report.js';
