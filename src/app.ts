@@ -17,7 +17,7 @@ import { startHttpServer } from './http/server.js';
 import cron from 'node-cron';
 import { enqueueDueDigests } from './jobs/digests.js';
 import { LeaderElection } from './jobs/leader.js';
-import { batcher } from './jobs/batch.js';
+import { batcher } from './core/batch.js';
 import { connectRedis } from './jobs/redis.js';
 import { requeuePending } from './jobs/outbox.js';
 import { reconcileReminders } from './jobs/reminders.js';
@@ -94,9 +94,9 @@ export class App {
     if (!prisma) {
       if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
       // Connections are held by the inbound batches (three transactions at a time; a failed one's
-      // events are replayed one transaction at a time), the outbound batches (up to four queries), the reminder
-      // batches (two transactions) and the digests (up to four); the rest is headroom for the
-      // scheduler, the HTTP routes and bursts.
+      // events are replayed one transaction at a time), the outbound batches (up to four
+      // queries), the reminder batches (two transactions) and the digests (up to four); the rest
+      // is headroom for the scheduler, the HTTP routes and bursts.
       prisma = createPrisma(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 4, prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
     }
     // No auto-pipelining: on a connection that carries BullMQ's scripts, each pipeline ioredis

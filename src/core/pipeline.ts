@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Tx } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { lockCommunes } from '../domain/communes.js';
 import { toLocale, type Locale } from '../i18n/index.js';
 import { compose, dbPlatform, type Context, type Middleware, type SenderIdentity, type Services } from './context.js';
 import { allowed, type Requirement, type Router } from './router.js';
@@ -27,9 +28,8 @@ export async function findIdentities(db: Tx, events: InboundEvent[], opts: { loc
   const rows = opts.lock
     ? await db.$queryRaw<(SenderIdentity & { n: bigint })[]>`
     WITH "found" AS MATERIALIZED (${identitiesSql(platforms, workspaces, users)}),
-    "locked" AS MATERIALIZED (
-      SELECT c."id" FROM "Commune" c WHERE c."id" IN (SELECT "communeId" FROM "found") ORDER BY c."id" FOR NO KEY UPDATE
-    )
+    "locked" AS MATERIALIZED (${lockCommunes(Prisma.sql`SELECT "communeId" FROM "found"`)})
+    -- Read "locked" so that PostgreSQL runs it: a CTE nothing reads is skipped, locks and all.
     SELECT * FROM "found" WHERE (SELECT count(*) FROM "locked") >= 0`
     : await db.$queryRaw<(SenderIdentity & { n: bigint })[]>(identitiesSql(platforms, workspaces, users));
   const found = new Map(rows.map(({ n, ...row }) => [Number(n), row]));

@@ -1,6 +1,7 @@
 /** Communes: creation from the CLI, with validation of the INSEE code and the time zone. */
 import { UserError } from '../core/errors.js';
 import type { Tx } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { isValidZone } from '../time/index.js';
 import { audit } from './audit.js';
 
@@ -15,6 +16,15 @@ export interface NewCommune {
   timezone?: string;
   locale?: 'fr' | 'en';
   intercommunality?: { name: string; siren: string };
+}
+
+/**
+ * SQL that locks the communes whose ids the subquery `ids` yields, in id order, until the
+ * transaction ends (`FOR NO KEY UPDATE`, what moving a commune's counters takes). Statements that
+ * lock several communes take them through it, in the same order, so they cannot deadlock on them.
+ */
+export function lockCommunes(ids: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`SELECT c."id" FROM "Commune" c WHERE c."id" IN (${ids}) ORDER BY c."id" FOR NO KEY UPDATE`;
 }
 
 /** Creates a commune (from the CLI: no actor), with its audit row. */

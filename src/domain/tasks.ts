@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { ForbiddenError, NotFoundError, UserError } from '../core/errors.js';
 import type { Tx } from '../db/client.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import { batcher } from '../jobs/batch.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { batcher } from '../core/batch.js';
 import { audit } from './audit.js';
+import { lockCommunes } from './communes.js';
 import { assertCan, canUpdateTask, type Actor } from './permissions.js';
 
 /** A task with the names a reply shows. */
@@ -90,9 +91,7 @@ async function insertTasks(db: Tx, items: Creation[]): Promise<(TaskView | Error
         ${col((c) => c.actor.memberId)}::text[], ${col((c) => c.actor.platform)}::text[], ${col((c) => JSON.stringify(fields(c)))}::text[],
         ${col((c) => c.at.toISOString())}::text[]
       ) WITH ORDINALITY AS v("id", "communeId", "title", "dueAt", "assigneeId", "projectId", "createdById", "platform", "fields", "at", "ord")
-    ), "locked" AS (
-      SELECT c."id" FROM "Commune" c WHERE c."id" IN (SELECT "communeId" FROM "v") ORDER BY c."id" FOR NO KEY UPDATE
-    ), "seq" AS (
+    ), "locked" AS (${lockCommunes(Prisma.sql`SELECT "communeId" FROM "v"`)}), "seq" AS (
       UPDATE "Commune" c SET "taskSeq" = c."taskSeq" + n."count"
       FROM (SELECT "communeId", count(*)::int AS "count" FROM "v" GROUP BY 1) n JOIN "locked" l ON l."id" = n."communeId"
       WHERE c."id" = n."communeId"

@@ -12,7 +12,7 @@ import type { PrismaClient } from '../db/client.js';
 import type { OutboxMessage } from '../generated/prisma/client.js';
 import type { Metrics } from '../metrics.js';
 import { memberRecipient, toMember } from '../core/recipients.js';
-import { batcher } from './batch.js';
+import { batcher } from '../core/batch.js';
 import { isTransient } from './inbound.js';
 import { enqueueOutbox, writeOutbox, type OutboxRow, type QueuedRow } from './outbox.js';
 import { reserveSlot } from './pacing.js';

@@ -13,7 +13,7 @@ import { advanceReminder, nextFiring } from '../domain/reminders.js';
 import type { Reminder } from '../generated/prisma/client.js';
 import { toLocale, translator, type Locale } from '../i18n/index.js';
 import { renderReminder, renderMissedSummary } from '../commands/reminders.js';
-import { batcher } from './batch.js';
+import { batcher } from '../core/batch.js';
 import { enqueueOutbox, writeOutbox } from './outbox.js';
 import type { Queues, ReminderJob } from './queues.js';
 import type { Dispatch } from './delivery.js';

@@ -10,7 +10,7 @@ import type { Middleware, Services } from '../core/context.js';
 import type { Adapter, Platform } from '../core/types.js';
 import type { Metrics } from '../metrics.js';
 import { createDelivery, type Delivery } from './delivery.js';
-import { batcher } from './batch.js';
+import { batcher } from '../core/batch.js';
 import { handleInboundBatch, type InboundItem, type InboundResult } from './inbound.js';
 import { digestProcessor } from './digests.js';
 import { DIGESTS, INBOUND, INBOUND_EVENTS_PER_JOB, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, inboundEvents, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';

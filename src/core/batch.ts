@@ -1,5 +1,6 @@
 /**
- * Natural batching for job processors: items that arrive while batches are being handled (or
+ * Natural batching of asynchronous calls (job processors, statements of a transaction): items
+ * that arrive while batches are being handled (or
  * within `lingerMs` of the first; 0: in the same turn of the event loop) are handled together
  * in the next one, at most `max` at once and `parallel` batches at a time. A busy worker then
  * pays one transaction for many jobs; a quiet one handles each job alone, at most `lingerMs`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batcher } from '../../src/jobs/batch.js';
+import { batcher } from '../../src/core/batch.js';
 
 /** A batch runner that records the batches it was given and answers each item doubled. */
 function recorder(delayMs = 5) {
