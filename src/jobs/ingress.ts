@@ -6,7 +6,8 @@
  * queue in bulk: one job for each run of up to {@link INBOUND_EVENTS_PER_JOB} events.
  *
  * Nothing is lost between the two: a pump first moves the events it takes, atomically, to a
- * list of its own (`ingress:taken:<pump>`), adds their jobs, and only then deletes that list. A
+ * list of its own (`ingress:taken:<pump>`), adds their jobs, and only then deletes that list (in
+ * the same write as its next wait, which saves a round trip per batch, docs/performance.md). A
  * pump holds a lease while it lives and is listed in a set of pumps; the taken list of a listed
  * pump whose lease has expired (a killed process) is put back at the head of the ingress by any
  * other pump. An event added twice that way is handled once all the same: its key is claimed
@@ -107,11 +108,17 @@ export class IngressPump {
   private stopped = false;
   private renewer?: NodeJS.Timeout;
   /**
-   * Whether the taken list may hold a batch: at start, after a failure, after a wait that ended
-   * empty (a wait resent by ioredis may have moved an event its reply did not show). Cleared
-   * once a batch is added and forgotten, so a busy pump does not read its empty list each time.
+   * Whether the taken list may hold events whose jobs were not added: at start, after a
+   * failure, after a wait that ended empty (a wait resent by ioredis may have moved an event its
+   * reply did not show). Cleared once a batch is added, so a busy pump does not read its list
+   * each time.
    */
   private unfinished = true;
+  /**
+   * Whether the taken list holds only a batch whose jobs were added: it is deleted before the
+   * next wait, in the same write ({@link pumpOnce}), or on stop.
+   */
+  private added = false;
 
   constructor(opts: PumpOptions) {
     this.opts = opts;
@@ -133,6 +140,7 @@ export class IngressPump {
     clearInterval(this.renewer);
     await this.running;
     const { redis } = this.opts;
+    if (this.added) await redis.del(this.keys.taken(this.id)).then(() => (this.added = false), () => undefined);
     // A batch a failure left behind stays listed, for another pump to give back.
     if ((await redis.llen(this.keys.taken(this.id)).catch(() => 1)) === 0) await redis.srem(this.keys.pumps, this.id).catch(() => undefined);
     await redis.del(this.keys.lease(this.id)).catch(() => undefined);
@@ -161,9 +169,9 @@ export class IngressPump {
   }
 
   /**
-   * Moves one batch: waits (at most {@link BLOCK_SECONDS}) for an event, takes up to a batch,
-   * adds their jobs, then forgets them. Returns how many were moved. A batch left in the taken
-   * list by a failure is added again first.
+   * Moves one batch: forgets the batch added last and waits (at most {@link BLOCK_SECONDS}) for
+   * an event, in one write; takes up to a batch and adds their jobs. Returns how many were
+   * moved. A batch left in the taken list by a failure is added again first.
    */
   async pumpOnce(): Promise<number> {
     const { redis, blocking, queues } = this.opts;
@@ -171,8 +179,18 @@ export class IngressPump {
     let items = this.unfinished ? await redis.lrange(taken, 0, -1) : [];
     if (items.length === 0) {
       this.unfinished = true;
+      const wait = blocking.pipeline();
+      if (this.added) wait.del(taken);
       // Only a sign that events came: what is taken is what the taken list holds.
-      if ((await blocking.blmove(this.keys.list, taken, 'LEFT', 'RIGHT', BLOCK_SECONDS)) === null) return 0;
+      wait.blmove(this.keys.list, taken, 'LEFT', 'RIGHT', BLOCK_SECONDS);
+      // Whatever became of the wait, the added batch is no longer assumed alone in the taken
+      // list: after a failure the list is read again, and what it holds added again (an event
+      // added twice is handled once, by its key).
+      this.added = false;
+      const replies = (await wait.exec()) ?? [];
+      const failed = replies.find(([err]) => err);
+      if (failed || replies.length === 0) throw failed?.[0] ?? new Error('ingress: the wait got no reply');
+      if (replies.at(-1)![1] === null) return 0;
       items = (await redis.eval(TAKE, 2, this.keys.list, taken, String(PUMP_BATCH - 1))) as string[];
     }
     const events = items.flatMap((item) => {
@@ -183,7 +201,7 @@ export class IngressPump {
     const jobs = [];
     for (let i = 0; i < events.length; i += INBOUND_EVENTS_PER_JOB) jobs.push({ name: 'events', data: { events: events.slice(i, i + INBOUND_EVENTS_PER_JOB) } });
     await queues.inbound.addBulk(jobs);
-    await redis.del(taken);
+    this.added = true;
     this.unfinished = false;
     return items.length;
   }

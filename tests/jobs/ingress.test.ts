@@ -69,6 +69,24 @@ describe('the ingress', () => {
     expect(await waitingIds()).toEqual([held!.id]);
     expect(await p.pumpOnce()).toBe(1);
     expect(await waitingIds()).toEqual([held!.id, next!.id]);
+    // Stopping forgets the batch added last.
+    await p.stop();
+    expect(await redis.exists(keys.taken(p.id))).toBe(0);
+  });
+
+  it('forgets the batch it added in the same write as its next wait, and never adds it twice', async () => {
+    const p = pump();
+    const [first, second] = [event(), event()];
+    await pushIngress(redis, queues.prefix, [first!]);
+    expect(await p.pumpOnce()).toBe(1);
+    // Added, and still in the taken list until the next wait.
+    expect(await redis.lrange(keys.taken(p.id), 0, -1)).toEqual([JSON.stringify(first)]);
+    await pushIngress(redis, queues.prefix, [second!]);
+    expect(await p.pumpOnce()).toBe(1);
+    expect(await waitingJobs()).toEqual([[first!.id], [second!.id]]);
+    expect(await redis.lrange(keys.taken(p.id), 0, -1)).toEqual([JSON.stringify(second)]);
+    // A wait that ends empty forgets it too.
+    expect(await p.pumpOnce()).toBe(0);
     expect(await redis.exists(keys.taken(p.id))).toBe(0);
   });
 
@@ -107,6 +125,7 @@ describe('the ingress', () => {
     expect(await waitingIds()).toEqual([]);
     expect(await p.pumpOnce()).toBe(2);
     expect(await waitingIds()).toEqual(events.map((e) => e.id));
+    await p.stop();
     expect(await redis.exists(keys.taken(p.id))).toBe(0);
   });
 
