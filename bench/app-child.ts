@@ -8,6 +8,7 @@
  *
  * Environment: BENCH_ENV, a JSON object of Pilote configuration variables.
  */
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -27,15 +28,29 @@ const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   return query.apply(this, args);
 };
 
+// Every Redis command goes through Redis#sendCommand (BullMQ's connections and pipelines
+// included): count them too, the other kind of round trip a command makes.
+let redisCommands = 0;
+const sendCommand = Redis.prototype.sendCommand as (...args: unknown[]) => unknown;
+(Redis.prototype as unknown as { sendCommand: typeof sendCommand }).sendCommand = function (this: Redis, ...args: unknown[]) {
+  redisCommands++;
+  return sendCommand.apply(this, args);
+};
+
 /** Deliveries the bench waits for: marker tag → (index → delivery time). */
 const waiting = new Map<string, Map<number, number>>();
 const MARKER = /\b(cmd|br)-(\d+)-(\d+)\b/;
+/** Told of each delivery noted, by marker tag and index (the commands sent one at a time wait on it). */
+let onNoted: ((key: string, i: number) => void) | undefined;
 
 function onDelivered(message: OutboundMessage, at: number): void {
   const m = MARKER.exec(message.text);
   if (!m) return;
   const seen = waiting.get(`${m[1]}-${m[2]}`);
-  if (seen && !seen.has(Number(m[3]))) seen.set(Number(m[3]), at);
+  if (seen && !seen.has(Number(m[3]))) {
+    seen.set(Number(m[3]), at);
+    onNoted?.(`${m[1]}-${m[2]}`, Number(m[3]));
+  }
 }
 
 const config = loadConfig(JSON.parse(process.env.BENCH_ENV ?? '{}') as Record<string, string>);
@@ -109,15 +124,45 @@ serve({
     }),
 
   /**
+   * `n` commands one at a time, each sent once the one before was delivered and 5 ms have
+   * passed: what a command costs where nothing shares its batch (latency from submit to
+   * delivery; CPU milliseconds, SQL statements and Redis commands per command).
+   */
+  async alone({ tag, n, communes }: { tag: number; n: number; communes: number }) {
+    const key = `cmd-${tag}`;
+    waiting.set(key, new Map());
+    const latencies: number[] = [];
+    const cpu0 = process.cpuUsage();
+    const [s0, r0] = [statements, redisCommands];
+    for (let i = 0; i < n; i++) {
+      const delivered = new Promise<boolean>((resolve) => {
+        onNoted = (k, j) => k === key && j === i && resolve(true);
+        setTimeout(() => resolve(false), 10_000).unref();
+      });
+      const submitted = nowMs();
+      await app.submit(commandEvent(tag, i, communes));
+      if (!(await delivered)) break;
+      latencies.push(nowMs() - submitted);
+      await sleep(5);
+    }
+    onNoted = undefined;
+    waiting.delete(key);
+    const cpu = process.cpuUsage(cpu0);
+    const done = Math.max(1, latencies.length);
+    return { delivered: latencies.length, p50: percentile(latencies, 50), cpuMs: (cpu.user + cpu.system) / 1000 / done, sql: (statements - s0) / done, redis: (redisCommands - r0) / done };
+  },
+
+  /**
    * Commands at a steady `rate` for `seconds`: latency from submit to delivery, and what the
-   * process spent meanwhile (CPU milliseconds per command, the share of the time its event loop
-   * was busy).
+   * process spent meanwhile (CPU milliseconds, SQL statements and Redis commands per command,
+   * the share of the time its event loop was busy).
    */
   async steady({ tag, rate, seconds, communes }: { tag: number; rate: number; seconds: number; communes: number }) {
     waiting.set(`cmd-${tag}`, new Map());
     const total = Math.round(rate * seconds);
     const submittedAt: number[] = [];
     const cpu0 = process.cpuUsage();
+    const [s0, r0] = [statements, redisCommands];
     const elu0 = performance.eventLoopUtilization();
     await steady(rate, total, (i) => {
       submittedAt[i] = nowMs();
@@ -125,9 +170,10 @@ serve({
     });
     const seen = await deliveries(`cmd-${tag}`, total, 60_000);
     const cpu = process.cpuUsage(cpu0);
+    const [sql, redis] = [(statements - s0) / total, (redisCommands - r0) / total];
     const busy = performance.eventLoopUtilization(elu0).utilization;
     const latencies = [...seen].map(([i, at]) => at - submittedAt[i]!);
-    return { delivered: seen.size, total, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMs: (cpu.user + cpu.system) / 1000 / total, busy };
+    return { delivered: seen.size, total, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMs: (cpu.user + cpu.system) / 1000 / total, sql, redis, busy };
   },
 
   /**

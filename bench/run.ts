@@ -99,7 +99,7 @@ async function appScenarios(b: Bench): Promise<void> {
   if (want('commands')) {
     log('commands');
     const app = await startApp();
-    const sizes = { runs: RUNS, burst: SIZE.commandBurst, steadyRate: 200, steadySeconds: SIZE.commandSeconds, communes: SIZE.communes };
+    const sizes = { runs: RUNS, burst: SIZE.commandBurst, alone: quick ? 50 : 100, steadyRate: 200, steadySeconds: SIZE.commandSeconds, communes: SIZE.communes };
     b.rows.push(...(await commandRows(app, sizes, { pgTx: b.base.get('pgTx'), hopP50: b.base.get('hopP50'), hopP99: b.base.get('hopP99') }, b.notes)));
     await app.stop();
   }

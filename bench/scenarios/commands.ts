@@ -1,8 +1,9 @@
 /**
  * Command pipeline and memory (SPEC section 6, rows 1 and 5), driven in the app child: after an
  * uncounted warm-up burst, bursts of `tache …` commands for the sustained rate, a steady 200
- * commands/s for the latency from submit to delivery (with the child's CPU per command and how
- * busy its event loop was meanwhile), and the child's peak RSS over each run.
+ * commands/s for the latency from submit to delivery (with the child's CPU, SQL statements and
+ * Redis commands per command and how busy its event loop was meanwhile), commands one at a time
+ * for what a command costs alone, and the child's peak RSS over each run.
  */
 import type { Child } from '../lib/child.js';
 import { atLeast, atMost, type Figure, type Row } from '../lib/report.js';
@@ -13,6 +14,8 @@ import { repeat, type Spread } from '../lib/stats.js';
 export interface CommandSizes {
   runs: number;
   burst: number;
+  /** Commands sent one at a time per run. */
+  alone: number;
   steadyRate: number;
   steadySeconds: number;
   communes: number;
@@ -37,14 +40,15 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
   const r = await repeat(sizes.runs, async (run) => {
     await app.call('memory', { reset: true });
     const burst = await app.call<{ delivered: number; perSecond: number; cpuMs: number; statements: number; spent: CpuSpent }>('burst', { tag: 100 + run, n: sizes.burst, communes: sizes.communes });
-    const lat = await app.call<{ delivered: number; total: number; p50: number; p99: number; cpuMs: number; busy: number }>('steady', {
+    const lat = await app.call<{ delivered: number; total: number; p50: number; p99: number; cpuMs: number; sql: number; redis: number; busy: number }>('steady', {
       tag: 200 + run,
       rate: sizes.steadyRate,
       seconds: sizes.steadySeconds,
       communes: sizes.communes,
     });
+    const alone = await app.call<{ delivered: number; p50: number; cpuMs: number; sql: number; redis: number }>('alone', { tag: 300 + run, n: sizes.alone, communes: sizes.communes });
     const mem = await app.call<{ rss: number; heapUsed: number; heapTotal: number; idleRss: number }>('memory', {});
-    incomplete += sizes.burst - burst.delivered + (lat.total - lat.delivered);
+    incomplete += sizes.burst - burst.delivered + (lat.total - lat.delivered) + (sizes.alone - alone.delivered);
     return {
       rate: burst.perSecond,
       cpu: burst.cpuMs / burst.delivered,
@@ -53,7 +57,13 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       p50: lat.p50,
       p99: lat.p99,
       steadyCpu: lat.cpuMs,
+      steadySql: lat.sql,
+      steadyRedis: lat.redis,
       steadyBusy: lat.busy,
+      aloneP50: alone.p50,
+      aloneCpu: alone.cpuMs,
+      aloneSql: alone.sql,
+      aloneRedis: alone.redis,
       peak: mem.rss,
       heapUsed: mem.heapUsed,
       heapTotal: mem.heapTotal,
@@ -68,8 +78,13 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       describeSpent('command', r.machine.median, r.postgres.median, r.redis.median),
   );
   notes.push(
-    `commands at ${sizes.steadyRate}/s: one command costs the app process ${r.steadyCpu.median.toFixed(1)} ms of CPU (${r.steadyCpu.min.toFixed(1)}–${r.steadyCpu.max.toFixed(1)}), where batches are small, ` +
+    `commands at ${sizes.steadyRate}/s: one command costs the app process ${r.steadyCpu.median.toFixed(1)} ms of CPU (${r.steadyCpu.min.toFixed(1)}–${r.steadyCpu.max.toFixed(1)}), ` +
+      `${r.steadySql.median.toFixed(1)} SQL statements and ${r.steadyRedis.median.toFixed(1)} Redis commands (medians), where batches are small, ` +
       `and its event loop is busy ${(r.steadyBusy.median * 100).toFixed(0)} % of the time (${(r.steadyBusy.min * 100).toFixed(0)}–${(r.steadyBusy.max * 100).toFixed(0)}; the busier, the longer each round trip of a command waits for its turn)`,
+  );
+  notes.push(
+    `commands one at a time (${sizes.alone} per run, each once the one before was delivered): ${r.aloneP50.median.toFixed(1)} ms from submit to delivery (median; ${r.aloneP50.min.toFixed(1)}–${r.aloneP50.max.toFixed(1)}), ` +
+      `and a command costs the app process ${r.aloneCpu.median.toFixed(1)} ms of CPU, ${r.aloneSql.median.toFixed(1)} SQL statements and ${r.aloneRedis.median.toFixed(1)} Redis commands: the fixed cost of a batch of one`,
   );
   notes.push(
     `memory: RSS sampled every 50 ms in the app child; V8's heap reached ${r.heapTotal.median.toFixed(0)} MB, of which ${r.heapUsed.median.toFixed(0)} MB in use at most (live objects and garbage not yet collected)`,
