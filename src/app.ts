@@ -157,7 +157,7 @@ export class App {
       }));
       const blocking = connectRedis(config, { maxRetriesPerRequest: null });
       blocking.on('error', () => undefined);
-      const pump = new IngressPump({ redis: services.redis, blocking, queues, logger });
+      const pump = new IngressPump({ redis: services.redis, blocking, queues, logger, rateLimit: config.RATE_LIMIT_PER_MINUTE, clock: services.clock });
       await pump.start();
       this.pump = { pump, blocking };
     }

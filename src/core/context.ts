@@ -89,8 +89,9 @@ export class Context {
    */
   readonly identity: SenderIdentity | null;
   /**
-   * The event's rank among its sender's events of the minute, given by the inbound handler for
-   * all the events of a batch at once (`rankEvents`); `rateLimit` reads it. 0 where no middleware runs.
+   * The event's rank among its sender's events of the minute, counted by the ingress pump that
+   * took it (or `rankEvents`, for a job that carries none); `rateLimit` reads it. 0 where no
+   * middleware runs.
    */
   readonly rank: number;
 

@@ -72,42 +72,61 @@ export const identify: Middleware = async (ctx, next) => {
   await next();
 };
 
+/** How long a sender's count of a minute is kept (s). */
+const FLOOD_TTL_SECONDS = 120;
+
 /**
- * Gives each event its rank among its sender's events of the minute: event ARGV[2 + i] in the
- * hash KEYS[i], which expires after ARGV[1] seconds. An event seen already keeps its rank (one
+ * The Lua function that ranks an event among its sender's events of the minute: event `id` in
+ * the hash `key`, which expires after `ttl` seconds. An event seen already keeps its rank (one
  * replayed after its batch failed, or redelivered by the platform, is not counted twice). Past
- * the limit ARGV[2] plus the one answered, events are not remembered (a flood does not grow the
- * hash): they all rank limit + 2. Returns the ranks in order. One round trip for a batch.
+ * `limit` plus the one answered, events are not remembered (a flood does not grow the hash):
+ * they all rank `limit` + 2. Shared by {@link rankEvents} and the ingress pump, which ranks the
+ * events it takes (src/jobs/ingress.ts).
  */
-const RANK_SCRIPT = `
-local out = {}
-for i = 1, #KEYS do
-  local id = ARGV[2 + i]
-  local n = redis.call('HGET', KEYS[i], id)
-  if n then
-    n = tonumber(n)
-  else
-    n = redis.call('HLEN', KEYS[i]) + 1
-    if n <= tonumber(ARGV[2]) + 1 then
-      redis.call('HSET', KEYS[i], id, n)
-      if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
-    end
+export const RANK_FUNCTION = `
+local function rank(key, id, ttl, limit)
+  local n = redis.call('HGET', key, id)
+  if n then return tonumber(n) end
+  n = redis.call('HLEN', key) + 1
+  if n <= limit + 1 then
+    redis.call('HSET', key, id, n)
+    if n == 1 then redis.call('EXPIRE', key, ttl) end
   end
-  out[i] = n
-end
+  return n
+end`;
+
+/**
+ * Where a sender's flood count of a minute is kept (`minute`: minutes since the epoch). The
+ * ingress pump builds the same key in Lua from the same parts.
+ */
+export function floodKey(prefix: string, event: InboundEvent, minute: number): string {
+  return `${prefix}:rl:${event.chat.platform}:${event.chat.workspace}:${event.sender.userId}:${minute}`;
+}
+
+/** What ranking needs besides the events: the Redis prefix, the limit, the minute, the key's life. */
+export function floodArgs(prefix: string, limit: number, at: Date): { prefix: string; limit: number; minute: number; ttl: number } {
+  return { prefix, limit, minute: Math.floor(at.getTime() / 60_000), ttl: FLOOD_TTL_SECONDS };
+}
+
+/** Ranks event ARGV[2 + i] in the hash KEYS[i] (ARGV[1]: the keys' life, ARGV[2]: the limit); returns the ranks in order. */
+const RANK_SCRIPT = `${RANK_FUNCTION}
+local out = {}
+for i = 1, #KEYS do out[i] = rank(KEYS[i], ARGV[2 + i], ARGV[1], tonumber(ARGV[2])) end
 return out`;
 const RANK_SHA = createHash('sha1').update(RANK_SCRIPT).digest('hex');
 
 /**
  * Ranks `events` among their senders' events of the current minute (per-sender flood guard in
- * Redis), all in one script call for a batch as {@link findIdentities} looks them up in one
- * query. {@link rateLimit} then lets the first `RATE_LIMIT_PER_MINUTE` through.
+ * Redis), all in one script call. The ingress pump ranks the events it takes as it takes them,
+ * and their jobs carry the ranks; this is for the events of jobs that carry none (added by an
+ * older version, docs/deployment.md) and for callers outside the queue. {@link rateLimit} then
+ * lets the first `RATE_LIMIT_PER_MINUTE` through.
  */
 export async function rankEvents(services: Services, events: InboundEvent[]): Promise<number[]> {
   const { redis, config } = services;
-  const minute = Math.floor(services.clock().getTime() / 60_000);
-  const keys = events.map(({ chat, sender }) => `${config.REDIS_PREFIX}:rl:${chat.platform}:${chat.workspace}:${sender.userId}:${minute}`);
-  const args = [...keys, 120, config.RATE_LIMIT_PER_MINUTE, ...events.map((e) => e.id)];
+  const { prefix, limit, minute, ttl } = floodArgs(config.REDIS_PREFIX, config.RATE_LIMIT_PER_MINUTE, services.clock());
+  const keys = events.map((e) => floodKey(prefix, e, minute));
+  const args = [...keys, ttl, limit, ...events.map((e) => e.id)];
   const ranks = (await redis.evalsha(RANK_SHA, keys.length, ...args).catch((err: Error) => {
     // Redis forgot the script (restarted, flushed): send it whole, which loads it again.
     if (!/NOSCRIPT/.test(err.message)) throw err;

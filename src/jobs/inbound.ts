@@ -6,7 +6,7 @@
  */
 import { Context, type Middleware, type Services } from '../core/context.js';
 import { UserError } from '../core/errors.js';
-import { findIdentities, initialLocale, rankEvents } from '../core/pipeline.js';
+import { findIdentities, initialLocale } from '../core/pipeline.js';
 import type { InboundEvent } from '../core/types.js';
 import type { Tx } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
@@ -54,13 +54,13 @@ interface Progress {
  * all of it back, when any of them fails or was handled already; `progress` then says which
  * failed.
  */
-async function handleTogether(services: Services, run: Middleware, events: InboundEvent[], progress: Progress): Promise<InboundResult[]> {
+async function handleTogether(services: Services, run: Middleware, items: Ranked[], progress: Progress): Promise<InboundResult[]> {
   const { prisma, config } = services;
+  const events = items.map((i) => i.event);
   return prisma.$transaction(
     async (db) => {
-      // Both at once: the senders (and a lock on their communes' rows) in PostgreSQL, their
-      // flood counts in Redis.
-      const [identities, ranks] = await Promise.all([findIdentities(db, events, { lock: true }), rankEvents(services, events)]);
+      // The senders, and a lock on their communes' rows.
+      const identities = await findIdentities(db, events, { lock: true });
       // A sender's events are in one chain: their commune is that of their identity. Those not
       // linked yet are a chain of their own, run first and alone: joining a commune changes what
       // the others may see, as it did when events ran one after the other.
@@ -85,7 +85,7 @@ async function handleTogether(services: Services, run: Middleware, events: Inbou
             const sender = `${event.chat.platform}\u0000${event.chat.workspace}\u0000${event.sender.userId}`;
             const identity = seen.has(sender) ? (await findIdentities(db, [event]))[0]! : identities[i]!;
             seen.add(sender);
-            c = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), identity, ranks[i]!);
+            c = new Context(event, services, db, initialLocale(event.sender.locale, config.DEFAULT_LOCALE), identity, items[i]!.rank);
             byIndex[i] = c;
             progress.contexts.push(c);
             await run(c, async () => undefined);
@@ -119,24 +119,19 @@ function counted(metrics: Metrics, contexts: Context[]): void {
 }
 
 /**
- * Handles an event: runs the pipeline in a transaction. A {@link UserError} rolls the change
- * back and answers the user; a transient failure is rethrown (the job retries) unless
- * `lastAttempt`; anything else is logged once and answered with a polite generic message.
- * An event handled already (its key is taken) is reported as a duplicate, neither counted nor
- * logged, whatever its second run did.
+ * Handles an event with its flood rank (`rankEvents`): runs the pipeline in a transaction. A
+ * {@link UserError} rolls the change back and answers the user; a transient failure is
+ * rethrown (the job retries) unless `lastAttempt`; anything else is logged once and answered
+ * with a polite generic message. An event handled already (its key is taken) is reported as a
+ * duplicate, neither counted nor logged, whatever its second run did.
  */
-export async function handleInbound(
-  services: Services,
-  metrics: Metrics,
-  run: Middleware,
-  event: InboundEvent,
-  lastAttempt = true,
-): Promise<InboundResult> {
+export async function handleInbound(services: Services, metrics: Metrics, run: Middleware, item: InboundItem): Promise<InboundResult> {
   const { prisma, logger, config } = services;
+  const { event, lastAttempt = true } = item;
   const progress: Progress = { contexts: [] };
   let failure: unknown;
   try {
-    const [result] = await handleTogether(services, run, [event], progress);
+    const [result] = await handleTogether(services, run, [item], progress);
     counted(metrics, progress.contexts);
     return result!;
   } catch (err) {
@@ -166,10 +161,15 @@ export async function handleInbound(
   return { duplicate: false, replies: replies[0]! };
 }
 
-/** An event to handle, and whether its job has retries left. */
-export interface InboundItem {
+/** An event and its rank among its sender's events of the minute (the flood guard's count). */
+interface Ranked {
   event: InboundEvent;
-  lastAttempt: boolean;
+  rank: number;
+}
+
+/** An event to handle, its flood rank, and whether its job has retries left (default: none). */
+export interface InboundItem extends Ranked {
+  lastAttempt?: boolean;
 }
 
 /** Why a batch was replayed, for `pilote_inbound_batches_total`. */
@@ -194,7 +194,7 @@ export async function handleInboundBatch(services: Services, metrics: Metrics, r
     let results: InboundResult[] | undefined;
     let culprit = -1;
     try {
-      results = await handleTogether(services, run, items.map((i) => i.event), progress);
+      results = await handleTogether(services, run, items, progress);
     } catch (err) {
       const reason = replayReason(err);
       metrics.inboundBatches.inc({ outcome: 'replayed', reason });
@@ -220,7 +220,7 @@ export async function handleInboundBatch(services: Services, metrics: Metrics, r
   }
   const out: (InboundResult | Error)[] = [];
   for (const i of items) {
-    out.push(await handleInbound(services, metrics, run, i.event, i.lastAttempt).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+    out.push(await handleInbound(services, metrics, run, i).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
   }
   return out;
 }

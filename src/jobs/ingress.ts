@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { RANK_FUNCTION, floodArgs } from '../core/pipeline.js';
 import type { InboundEvent } from '../core/types.js';
 import { INBOUND_EVENTS_PER_JOB, type Queues } from './queues.js';
 
@@ -48,17 +49,36 @@ export function ingressLength(redis: Redis, prefix: string): Promise<number> {
 }
 
 /**
- * Moves up to ARGV[1] more events from the ingress (KEYS[1]) to a pump's taken list (KEYS[2]);
- * returns the whole taken list. The pump adds what the list holds, not what a call returned:
- * a command resent by ioredis after a reconnection may have moved more than its reply said.
+ * Moves up to ARGV[1] more events (none for 0) from the ingress (KEYS[1]) to a pump's taken
+ * list (KEYS[2]); returns the whole taken list, and each entry's rank among its sender's events
+ * of the minute (the flood guard's count, {@link RANK_FUNCTION}; 0 for an entry that is not an
+ * event). The pump adds what the list holds, not what a call returned: a command resent by
+ * ioredis after a reconnection may have moved more than its reply said; ranking again what was
+ * ranked gives the same ranks. ARGV[2..5]: the key prefix, the minute, the count's life (s), the
+ * limit. The count's keys are built here, as `floodKey` builds them: not declared, so a Redis
+ * Cluster could not run this (Pilote runs on one Redis, docs/deployment.md).
  */
-const TAKE = `
-local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-if #items > 0 then
-  redis.call('LTRIM', KEYS[1], #items, -1)
-  redis.call('RPUSH', KEYS[2], unpack(items))
+const TAKE = `${RANK_FUNCTION}
+local more = tonumber(ARGV[1])
+if more > 0 then
+  local items = redis.call('LRANGE', KEYS[1], 0, more - 1)
+  if #items > 0 then
+    redis.call('LTRIM', KEYS[1], #items, -1)
+    redis.call('RPUSH', KEYS[2], unpack(items))
+  end
 end
-return redis.call('LRANGE', KEYS[2], 0, -1)`;
+local taken = redis.call('LRANGE', KEYS[2], 0, -1)
+local ranks = {}
+for i, item in ipairs(taken) do
+  ranks[i] = 0
+  local ok, e = pcall(cjson.decode, item)
+  if ok and type(e) == 'table' and type(e.id) == 'string' and type(e.chat) == 'table' and type(e.sender) == 'table'
+    and type(e.chat.platform) == 'string' and type(e.chat.workspace) == 'string' and type(e.sender.userId) == 'string' then
+    local key = ARGV[2] .. ':rl:' .. e.chat.platform .. ':' .. e.chat.workspace .. ':' .. e.sender.userId .. ':' .. ARGV[3]
+    ranks[i] = rank(key, e.id, ARGV[4], tonumber(ARGV[5]))
+  end
+end
+return {taken, ranks}`;
 
 /**
  * Unless pump ARGV[1]'s lease (KEYS[3]) lives: puts its taken events (KEYS[2]) back at the head
@@ -92,6 +112,10 @@ export interface PumpOptions {
   logger: Logger;
   /** Lease length (ms), shorter in tests. */
   leaseMs?: number;
+  /** The flood guard's limit per sender and minute (`RATE_LIMIT_PER_MINUTE`). */
+  rateLimit: number;
+  /** The clock whose minute the events taken are counted in. */
+  clock: () => Date;
 }
 
 /**
@@ -174,9 +198,10 @@ export class IngressPump {
    * moved. A batch left in the taken list by a failure is added again first.
    */
   async pumpOnce(): Promise<number> {
-    const { redis, blocking, queues } = this.opts;
+    const { blocking, queues } = this.opts;
     const taken = this.keys.taken(this.id);
-    let items = this.unfinished ? await redis.lrange(taken, 0, -1) : [];
+    // A batch read back after a failure is ranked again: its events keep their ranks.
+    let [items, ranks]: [string[], number[]] = this.unfinished ? await this.take(0) : [[], []];
     if (items.length === 0) {
       this.unfinished = true;
       const wait = blocking.pipeline();
@@ -191,19 +216,32 @@ export class IngressPump {
       const failed = replies.find(([err]) => err);
       if (failed || replies.length === 0) throw failed?.[0] ?? new Error('ingress: the wait got no reply');
       if (replies.at(-1)![1] === null) return 0;
-      items = (await redis.eval(TAKE, 2, this.keys.list, taken, String(PUMP_BATCH - 1))) as string[];
+      [items, ranks] = await this.take(PUMP_BATCH - 1);
     }
-    const events = items.flatMap((item) => {
+    const events: InboundEvent[] = [];
+    const eventRanks: number[] = [];
+    items.forEach((item, i) => {
       const event = readEvent(item);
       if (!event) this.opts.logger.error({ item: item.slice(0, 200) }, 'ingress: an unreadable entry was dropped');
-      return event ? [event] : [];
+      else {
+        events.push(event);
+        eventRanks.push(ranks[i] ?? 0);
+      }
     });
     const jobs = [];
-    for (let i = 0; i < events.length; i += INBOUND_EVENTS_PER_JOB) jobs.push({ name: 'events', data: { events: events.slice(i, i + INBOUND_EVENTS_PER_JOB) } });
+    for (let i = 0; i < events.length; i += INBOUND_EVENTS_PER_JOB) {
+      jobs.push({ name: 'events', data: { events: events.slice(i, i + INBOUND_EVENTS_PER_JOB), ranks: eventRanks.slice(i, i + INBOUND_EVENTS_PER_JOB) } });
+    }
     await queues.inbound.addBulk(jobs);
     this.added = true;
     this.unfinished = false;
     return items.length;
+  }
+
+  /** Moves up to `more` events to the taken list ({@link TAKE}); returns what it holds and their ranks. */
+  private async take(more: number): Promise<[string[], number[]]> {
+    const { prefix, limit, minute, ttl } = floodArgs(this.opts.queues.prefix, this.opts.rateLimit, this.opts.clock());
+    return (await this.opts.redis.eval(TAKE, 2, this.keys.list, this.keys.taken(this.id), more, prefix, minute, ttl, limit)) as [string[], number[]];
   }
 
   /** Gives back the taken events of listed pumps whose lease expired; returns how many. */

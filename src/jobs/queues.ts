@@ -36,6 +36,11 @@ export interface DigestJob {
  */
 export interface InboundJob {
   events: InboundEvent[];
+  /**
+   * Each event's rank among its sender's events of the minute, counted by the pump that took it
+   * (the flood guard, `rankEvents` in src/core/pipeline.ts). Absent from the jobs of older versions.
+   */
+  ranks?: number[];
 }
 
 /**
@@ -45,6 +50,12 @@ export interface InboundJob {
  */
 export function inboundEvents(data: InboundJob | InboundEvent): InboundEvent[] {
   return 'events' in data && Array.isArray(data.events) ? data.events : [data as InboundEvent];
+}
+
+/** The ranks an `inbound` job carries for its events, or undefined when it carries none (an older version's job). */
+export function inboundRanks(data: InboundJob | InboundEvent): number[] | undefined {
+  const events = inboundEvents(data);
+  return 'ranks' in data && Array.isArray(data.ranks) && data.ranks.length === events.length ? data.ranks : undefined;
 }
 
 /** Most events in one `inbound` job: as many as one inbound transaction handles (docs/performance.md). */

@@ -13,7 +13,8 @@ import { createDelivery, type Delivery } from './delivery.js';
 import { batcher } from '../core/batch.js';
 import { handleInboundBatch, type InboundItem, type InboundResult } from './inbound.js';
 import { digestProcessor } from './digests.js';
-import { DIGESTS, INBOUND, INBOUND_EVENTS_PER_JOB, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, inboundEvents, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';
+import { rankEvents } from '../core/pipeline.js';
+import { DIGESTS, INBOUND, INBOUND_EVENTS_PER_JOB, INBOUND_JOB_OPTIONS, OUTBOUND, REMINDERS, inboundEvents, inboundRanks, type DigestJob, type InboundJob, type OutboundJob, type Queues, type ReminderJob } from './queues.js';
 import { reminderProcessor, scheduleReminders } from './reminders.js';
 
 /** Options of {@link startWorkers}. */
@@ -74,7 +75,10 @@ export function startWorkers(opts: WorkerOptions): Workers {
     INBOUND,
     async (job) => {
       const lastAttempt = job.attemptsMade + 1 >= maxInbound;
-      const results = await Promise.all(inboundEvents(job.data).map((event) => handle({ event, lastAttempt })));
+      const events = inboundEvents(job.data);
+      // The pump ranked the events as it took them; an older version's job is ranked here.
+      const ranks = inboundRanks(job.data) ?? (await rankEvents(services, events));
+      const results = await Promise.all(events.map((event, i) => handle({ event, lastAttempt, rank: ranks[i]! })));
       const failed = results.find((r): r is Error => r instanceof Error);
       if (failed) throw failed;
       const handled = results as InboundResult[];

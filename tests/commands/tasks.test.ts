@@ -161,7 +161,7 @@ describe('task commands through the console and the real queues', () => {
   it('handles one event taken by two workers at once a single time: the second rolls its change back', async () => {
     const event = mayorSays('console-race-1', 'tache Vérifier la course');
     const run = pipeline(h.app.router);
-    const results = await Promise.all([1, 2, 3].map(() => handleInbound(h.app.services, h.app.metrics, run, event)));
+    const results = await Promise.all([1, 2, 3].map(() => handleInbound(h.app.services, h.app.metrics, run, { event, rank: 1 })));
     expect(results.filter((r) => r.duplicate)).toHaveLength(2);
     expect(results.filter((r) => !r.duplicate).map((r) => r.replies.length)).toEqual([1]);
     expect(await h.prisma.task.count({ where: { title: 'Vérifier la course' } })).toBe(1);
@@ -172,8 +172,8 @@ describe('task commands through the console and the real queues', () => {
   it('claims an event that failed with a user mistake once, with its answer', async () => {
     const event = mayorSays('console-mistake-1', 'fait 999');
     const run = pipeline(h.app.router);
-    const first = await handleInbound(h.app.services, h.app.metrics, run, event);
-    const again = await handleInbound(h.app.services, h.app.metrics, run, event);
+    const first = await handleInbound(h.app.services, h.app.metrics, run, { event, rank: 1 });
+    const again = await handleInbound(h.app.services, h.app.metrics, run, { event, rank: 1 });
     expect(first).toMatchObject({ duplicate: false });
     expect(first.replies).toHaveLength(1);
     expect(again).toEqual({ duplicate: true, replies: [] });

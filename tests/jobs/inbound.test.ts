@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pipeline } from '../../src/core/pipeline.js';
+import { pipeline, rankEvents } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
 import { handleInbound, handleInboundBatch, isTransient, type InboundResult } from '../../src/jobs/inbound.js';
 import { INBOUND_EVENTS_PER_JOB } from '../../src/jobs/queues.js';
@@ -13,9 +13,11 @@ const NOW = new Date('2026-12-01T09:00:00Z');
 
 const says = (id: string, user: string, text: string): InboundEvent => consoleEvent(id, user, text, NOW);
 
-/** Handles `events` as one batch of the inbound worker would. */
-const handleAll = (h: Harness, events: InboundEvent[]) =>
-  handleInboundBatch(h.app.services, h.app.metrics, pipeline(h.app.router), events.map((event) => ({ event, lastAttempt: true })));
+/** Handles `events` as one batch of the inbound worker would, ranked as a job of an older version is (the pump's ranks: tests/jobs/ingress.test.ts). */
+const handleAll = async (h: Harness, events: InboundEvent[]) => {
+  const ranks = await rankEvents(h.app.services, events);
+  return handleInboundBatch(h.app.services, h.app.metrics, pipeline(h.app.router), events.map((event, i) => ({ event, lastAttempt: true, rank: ranks[i]! })));
+};
 
 describe('inbound events handled together (group commit)', () => {
   let h: Harness;
@@ -112,7 +114,7 @@ describe('inbound events handled together (group commit)', () => {
       (await h.app.metrics.commands.get()).values.filter((v) => v.labels.outcome === 'user_error').reduce((sum, v) => sum + v.value, 0);
     const before = await userErrors();
     // Run again (a job retried after its commit), it finds the task done: a user error, but a duplicate.
-    expect(await handleInbound(h.app.services, h.app.metrics, pipeline(h.app.router), done)).toEqual({ duplicate: true, replies: [] });
+    expect(await handleInbound(h.app.services, h.app.metrics, pipeline(h.app.router), { event: done, rank: 1 })).toEqual({ duplicate: true, replies: [] });
     expect(await userErrors()).toBe(before);
     expect(await replies('b6-1')).toHaveLength(1);
   });
@@ -315,5 +317,23 @@ describe('the per-member flood guard', () => {
     expect(titles).toEqual(['Grêle 1', 'Grêle 2', 'Grêle 3', 'Grêle autre']);
     expect(await texts('g-4')).toEqual(['Doucement 🙂 Vous envoyez beaucoup de messages ; je reprends dans une minute.']);
     expect(await texts('g-5')).toEqual([]);
+  });
+
+  it('counts the events that come through the ingress (ranked by the pump) and those of a job without ranks alike', async () => {
+    const events = [1, 2, 3, 4].map((i) => says(`q-${i}`, 'agent', `tache Verglas ${i}`));
+    for (const e of events) {
+      await h.app.submit(e);
+      await h.app.settle(e.id);
+    }
+    const jobs = await h.app.queues.inbound.getCompleted();
+    const ranked = jobs.flatMap((j) => j.data.events.map((e, i) => [e.id, j.data.ranks?.[i]] as const)).filter(([id]) => id.startsWith('q-'));
+    expect(ranked.sort()).toEqual([['q-1', 1], ['q-2', 2], ['q-3', 3], ['q-4', 4]]);
+    for (const e of events.slice(0, 3)) expect(await texts(e.id)).toHaveLength(1);
+    expect(await texts('q-4')).toEqual(['Doucement 🙂 Vous envoyez beaucoup de messages ; je reprends dans une minute.']);
+    // A job an older version added, without ranks: the worker counts its event in the same minute.
+    const late = says('q-5', 'agent', 'tache Verglas 5');
+    await h.app.queues.inbound.add('events', { events: [late] });
+    await h.app.settle(late.id);
+    expect(await texts('q-5')).toEqual([]);
   });
 });

@@ -2,6 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Services } from '../../src/core/context.js';
+import { rankEvents } from '../../src/core/pipeline.js';
 import type { InboundEvent } from '../../src/core/types.js';
 import { IngressPump, ingressKeys, pushIngress } from '../../src/jobs/ingress.js';
 import { createQueues, INBOUND_EVENTS_PER_JOB, type Queues } from '../../src/jobs/queues.js';
@@ -11,6 +13,8 @@ import { until } from '../helpers/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger('silent');
+/** The pumps' clock: the minute their flood counts are kept in. */
+const NOW = new Date('2026-12-01T09:00:00Z');
 
 describe('the ingress', () => {
   let redis: Redis;
@@ -36,16 +40,18 @@ describe('the ingress', () => {
 
   let n = 0;
   const event = (text = 'tache Test'): InboundEvent => consoleEvent(`console-ingress-${++n}`, 'maire', text, new Date());
-  const pump = (leaseMs?: number, on: Queues = queues) => {
+  const pump = (leaseMs?: number, on: Queues = queues, rateLimit = 1000) => {
     const b = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     blocking.push(b);
-    const p = new IngressPump({ redis, blocking: b, queues: on, logger, ...(leaseMs ? { leaseMs } : {}) });
+    const p = new IngressPump({ redis, blocking: b, queues: on, logger, rateLimit, clock: () => NOW, ...(leaseMs ? { leaseMs } : {}) });
     pumps.push(p);
     return p;
   };
   /** The events of the waiting inbound jobs, job by job, oldest job first. */
   const waitingJobs = async () => (await queues.inbound.getWaiting()).map((j) => j.data.events.map((e) => e.id));
   const waitingIds = async () => (await waitingJobs()).flat();
+  /** The ranks the waiting inbound jobs carry, job by job. */
+  const waitingRanks = async () => (await queues.inbound.getWaiting()).map((j) => j.data.ranks);
 
   it(`moves events into the inbound queue in order, up to ${INBOUND_EVENTS_PER_JOB} per job`, async () => {
     const events = Array.from({ length: INBOUND_EVENTS_PER_JOB + 2 }, (_, i) => event(`tache ${i}`));
@@ -125,6 +131,8 @@ describe('the ingress', () => {
     expect(await waitingIds()).toEqual([]);
     expect(await p.pumpOnce()).toBe(2);
     expect(await waitingIds()).toEqual(events.map((e) => e.id));
+    // Ranked when first taken, and again when read back: counted once all the same.
+    expect(await waitingRanks()).toEqual([[1, 2]]);
     await p.stop();
     expect(await redis.exists(keys.taken(p.id))).toBe(0);
   });
@@ -156,6 +164,35 @@ describe('the ingress', () => {
     const p = pump();
     expect(await p.pumpOnce()).toBe(4);
     expect(await waitingIds()).toEqual([good.id]);
+    expect(await waitingRanks()).toEqual([[1]]);
+  });
+
+  it("ranks each event among its sender's events of the minute as it takes it, in the count rankEvents keeps", async () => {
+    const at = NOW;
+    const [a1, a2, b1, a3] = [
+      consoleEvent(`rank-${++n}`, 'maire', 'tache A1', at),
+      consoleEvent(`rank-${++n}`, 'maire', 'tache A2', at),
+      consoleEvent(`rank-${++n}`, 'adjoint', 'tache B1', at),
+      consoleEvent(`rank-${++n}`, 'maire', 'tache A3', at),
+    ];
+    // a1 comes twice (a platform's redelivery): it keeps its rank.
+    await pushIngress(redis, queues.prefix, [a1!, a2!, b1!, a3!, a1!]);
+    expect(await pump().pumpOnce()).toBe(5);
+    expect(await waitingRanks()).toEqual([[1, 2, 1, 3, 1]]);
+    // The same hashes as the worker's own ranking (for jobs without ranks): the next event of
+    // the minute is the fourth, and one counted already keeps its rank.
+    const services = { redis, config: { REDIS_PREFIX: queues.prefix, RATE_LIMIT_PER_MINUTE: 1000 }, clock: () => at } as unknown as Services;
+    expect(await rankEvents(services, [consoleEvent(`rank-${++n}`, 'maire', 'tache A4', at), a2!, b1!])).toEqual([4, 2, 1]);
+  });
+
+  it('stops counting a flood past the limit and the event answered', async () => {
+    const at = NOW;
+    const flood = [1, 2, 3, 4, 5].map((i) => consoleEvent(`flood-${++n}`, 'conseillere', `tache ${i}`, at));
+    await pushIngress(redis, queues.prefix, flood);
+    expect(await pump(undefined, queues, 2).pumpOnce()).toBe(5);
+    // Two let through, the third answered, the rest all rank past it and are not remembered.
+    expect(await waitingRanks()).toEqual([[1, 2, 3, 4, 4]]);
+    expect(await redis.hlen(`${queues.prefix}:rl:console::conseillere:${Math.floor(at.getTime() / 60_000)}`)).toBe(3);
   });
 
   it('stops while it waits for events, and gives its lease back', async () => {
