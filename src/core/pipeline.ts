@@ -118,9 +118,9 @@ const RANK_SHA = createHash('sha1').update(RANK_SCRIPT).digest('hex');
 /**
  * Ranks `events` among their senders' events of the current minute (per-sender flood guard in
  * Redis), all in one script call. The ingress pump ranks the events it takes as it takes them,
- * and their jobs carry the ranks; this is for the events of jobs that carry none (added by an
- * older version, docs/deployment.md) and for callers outside the queue. {@link rateLimit} then
- * lets the first `RATE_LIMIT_PER_MINUTE` through.
+ * and their jobs carry the ranks; this is for the events of a job that does not carry one for
+ * each (added by an older version, docs/deployment.md, or holding an event the pump's script
+ * could not read). {@link rateLimit} then lets the first `RATE_LIMIT_PER_MINUTE` through.
  */
 export async function rankEvents(services: Services, events: InboundEvent[]): Promise<number[]> {
   const { redis, config } = services;
@@ -137,7 +137,8 @@ export async function rankEvents(services: Services, events: InboundEvent[]): Pr
 
 /**
  * Per-sender flood guard: past `RATE_LIMIT_PER_MINUTE` events in a minute (the event's rank,
- * {@link rankEvents}), the sender gets one polite answer and the rest of the minute is ignored.
+ * counted by the ingress pump or {@link rankEvents}), the sender gets one polite answer and the
+ * rest of the minute is ignored.
  */
 export const rateLimit: Middleware = async (ctx, next) => {
   const limit = ctx.services.config.RATE_LIMIT_PER_MINUTE;

@@ -46,13 +46,13 @@ interface Progress {
 }
 
 /**
- * Runs the pipeline for `events` in one transaction, then claims their keys and writes their
- * replies in one statement (docs/performance.md). The senders' communes are locked first, in id
- * order. A commune's events run one after the other, in their order; the communes' side by side,
- * so that what they ask of the database in the same turn of the event loop can go in one
- * statement (the tasks they create: `createTask` in src/domain/tasks.ts). Throws, and so rolls
- * all of it back, when any of them fails or was handled already; `progress` then says which
- * failed.
+ * Runs the pipeline for the events of `items` (with their flood ranks) in one transaction, then
+ * claims their keys and writes their replies in one statement (docs/performance.md). The
+ * senders' communes are locked first, in id order. A commune's events run one after the other,
+ * in their order; the communes' side by side, so that what they ask of the database in the same
+ * turn of the event loop can go in one statement (the tasks they create: `createTask` in
+ * src/domain/tasks.ts). Throws, and so rolls all of it back, when any of them fails or was
+ * handled already; `progress` then says which failed.
  */
 async function handleTogether(services: Services, run: Middleware, items: Ranked[], progress: Progress): Promise<InboundResult[]> {
   const { prisma, config } = services;
@@ -119,11 +119,11 @@ function counted(metrics: Metrics, contexts: Context[]): void {
 }
 
 /**
- * Handles an event with its flood rank (`rankEvents`): runs the pipeline in a transaction. A
- * {@link UserError} rolls the change back and answers the user; a transient failure is
- * rethrown (the job retries) unless `lastAttempt`; anything else is logged once and answered
- * with a polite generic message. An event handled already (its key is taken) is reported as a
- * duplicate, neither counted nor logged, whatever its second run did.
+ * Handles an event with its flood rank (counted by the ingress pump, or `rankEvents`): runs the
+ * pipeline in a transaction. A {@link UserError} rolls the change back and answers the user; a
+ * transient failure is rethrown (the job retries) unless `lastAttempt`; anything else is logged
+ * once and answered with a polite generic message. An event handled already (its key is taken)
+ * is reported as a duplicate, neither counted nor logged, whatever its second run did.
  */
 export async function handleInbound(services: Services, metrics: Metrics, run: Middleware, item: InboundItem): Promise<InboundResult> {
   const { prisma, logger, config } = services;

@@ -51,11 +51,13 @@ export function ingressLength(redis: Redis, prefix: string): Promise<number> {
 /**
  * Moves up to ARGV[1] more events (none for 0) from the ingress (KEYS[1]) to a pump's taken
  * list (KEYS[2]); returns the whole taken list, and each entry's rank among its sender's events
- * of the minute (the flood guard's count, {@link RANK_FUNCTION}; 0 for an entry that is not an
- * event). The pump adds what the list holds, not what a call returned: a command resent by
- * ioredis after a reconnection may have moved more than its reply said; ranking again what was
- * ranked gives the same ranks. ARGV[2..5]: the key prefix, the minute, the count's life (s), the
- * limit. The count's keys are built here, as `floodKey` builds them: not declared, so a Redis
+ * of the minute (the flood guard's count, {@link RANK_FUNCTION}), or 0 for an entry the script
+ * cannot read: not an event, or JSON that Redis's cjson refuses (a lone surrogate's escape, as
+ * `JSON.stringify` writes a broken emoji); the worker ranks a job with a 0 itself. The pump adds
+ * what the list holds, not what a call returned: a command resent by ioredis after a
+ * reconnection may have moved more than its reply said; ranking again, within the minute, what
+ * was ranked gives the same ranks. ARGV[2..5]: the key prefix, the minute, the count's life (s),
+ * the limit. The count's keys are built here, as `floodKey` builds them: not declared, so a Redis
  * Cluster could not run this (Pilote runs on one Redis, docs/deployment.md).
  */
 const TAKE = `${RANK_FUNCTION}
@@ -79,6 +81,19 @@ for i, item in ipairs(taken) do
   end
 end
 return {taken, ranks}`;
+
+/**
+ * Deletes a pump's taken list (KEYS[1]) if it holds only the batch whose jobs were added:
+ * ARGV[1] entries, the last of them ARGV[2]. The pump sends it in the same write as its next
+ * wait (`BLMOVE` into the same list); if the connection drops before either reply, ioredis sends
+ * both again, and by then the wait may have moved an event in: a plain `DEL` would then delete
+ * an event that has no job yet, this finds the list changed and leaves it.
+ */
+const FORGET = `
+if redis.call('LLEN', KEYS[1]) == tonumber(ARGV[1]) and redis.call('LINDEX', KEYS[1], -1) == ARGV[2] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
 
 /**
  * Unless pump ARGV[1]'s lease (KEYS[3]) lives: puts its taken events (KEYS[2]) back at the head
@@ -139,10 +154,10 @@ export class IngressPump {
    */
   private unfinished = true;
   /**
-   * Whether the taken list holds only a batch whose jobs were added: it is deleted before the
-   * next wait, in the same write ({@link pumpOnce}), or on stop.
+   * The batch whose jobs were added, while the taken list holds only it: its size and last
+   * entry. It is deleted before the next wait, in the same write ({@link FORGET}), or on stop.
    */
-  private added = false;
+  private added?: { count: number; last: string };
 
   constructor(opts: PumpOptions) {
     this.opts = opts;
@@ -164,7 +179,7 @@ export class IngressPump {
     clearInterval(this.renewer);
     await this.running;
     const { redis } = this.opts;
-    if (this.added) await redis.del(this.keys.taken(this.id)).then(() => (this.added = false), () => undefined);
+    if (this.added) await redis.del(this.keys.taken(this.id)).then(() => (this.added = undefined), () => undefined);
     // A batch a failure left behind stays listed, for another pump to give back.
     if ((await redis.llen(this.keys.taken(this.id)).catch(() => 1)) === 0) await redis.srem(this.keys.pumps, this.id).catch(() => undefined);
     await redis.del(this.keys.lease(this.id)).catch(() => undefined);
@@ -200,18 +215,19 @@ export class IngressPump {
   async pumpOnce(): Promise<number> {
     const { blocking, queues } = this.opts;
     const taken = this.keys.taken(this.id);
-    // A batch read back after a failure is ranked again: its events keep their ranks.
+    // A batch read back after a failure is ranked again: its events keep their ranks (in the
+    // same minute; in the next one, they are counted in it).
     let [items, ranks]: [string[], number[]] = this.unfinished ? await this.take(0) : [[], []];
     if (items.length === 0) {
       this.unfinished = true;
       const wait = blocking.pipeline();
-      if (this.added) wait.del(taken);
+      if (this.added) wait.eval(FORGET, 1, taken, this.added.count, this.added.last);
       // Only a sign that events came: what is taken is what the taken list holds.
       wait.blmove(this.keys.list, taken, 'LEFT', 'RIGHT', BLOCK_SECONDS);
       // Whatever became of the wait, the added batch is no longer assumed alone in the taken
       // list: after a failure the list is read again, and what it holds added again (an event
       // added twice is handled once, by its key).
-      this.added = false;
+      this.added = undefined;
       const replies = (await wait.exec()) ?? [];
       const failed = replies.find(([err]) => err);
       if (failed || replies.length === 0) throw failed?.[0] ?? new Error('ingress: the wait got no reply');
@@ -233,7 +249,7 @@ export class IngressPump {
       jobs.push({ name: 'events', data: { events: events.slice(i, i + INBOUND_EVENTS_PER_JOB), ranks: eventRanks.slice(i, i + INBOUND_EVENTS_PER_JOB) } });
     }
     await queues.inbound.addBulk(jobs);
-    this.added = true;
+    this.added = items.length > 0 ? { count: items.length, last: items.at(-1)! } : undefined;
     this.unfinished = false;
     return items.length;
   }

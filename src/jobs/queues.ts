@@ -38,7 +38,8 @@ export interface InboundJob {
   events: InboundEvent[];
   /**
    * Each event's rank among its sender's events of the minute, counted by the pump that took it
-   * (the flood guard, `rankEvents` in src/core/pipeline.ts). Absent from the jobs of older versions.
+   * (the flood guard, `rankEvents` in src/core/pipeline.ts); 0 for an event its script could not
+   * read. Absent from the jobs of older versions.
    */
   ranks?: number[];
 }
@@ -52,10 +53,15 @@ export function inboundEvents(data: InboundJob | InboundEvent): InboundEvent[] {
   return 'events' in data && Array.isArray(data.events) ? data.events : [data as InboundEvent];
 }
 
-/** The ranks an `inbound` job carries for its events, or undefined when it carries none (an older version's job). */
+/**
+ * The ranks an `inbound` job carries for its events, or undefined when it does not carry one
+ * for each (an older version's job, or an event the pump could not rank): its events are then
+ * ranked by the worker.
+ */
 export function inboundRanks(data: InboundJob | InboundEvent): number[] | undefined {
   const events = inboundEvents(data);
-  return 'ranks' in data && Array.isArray(data.ranks) && data.ranks.length === events.length ? data.ranks : undefined;
+  const ranks = 'ranks' in data && Array.isArray(data.ranks) ? data.ranks : [];
+  return ranks.length === events.length && ranks.every((r) => Number.isInteger(r) && r >= 1) ? ranks : undefined;
 }
 
 /** Most events in one `inbound` job: as many as one inbound transaction handles (docs/performance.md). */

@@ -76,7 +76,8 @@ export function startWorkers(opts: WorkerOptions): Workers {
     async (job) => {
       const lastAttempt = job.attemptsMade + 1 >= maxInbound;
       const events = inboundEvents(job.data);
-      // The pump ranked the events as it took them; an older version's job is ranked here.
+      // The pump ranked the events as it took them; an older version's job, or one with an event
+      // the pump could not read, is ranked here.
       const ranks = inboundRanks(job.data) ?? (await rankEvents(services, events));
       const results = await Promise.all(events.map((event, i) => handle({ event, lastAttempt, rank: ranks[i]! })));
       const failed = results.find((r): r is Error => r instanceof Error);

@@ -320,20 +320,30 @@ describe('the per-member flood guard', () => {
   });
 
   it('counts the events that come through the ingress (ranked by the pump) and those of a job without ranks alike', async () => {
-    const events = [1, 2, 3, 4].map((i) => says(`q-${i}`, 'agent', `tache Verglas ${i}`));
+    // The fourth one's text holds a lone surrogate (a broken emoji), which the pump's script
+    // cannot read: the worker ranks it.
+    const events = [1, 2, 3, 4].map((i) => says(`q-${i}`, 'agent', `tache Verglas ${i}${i === 4 ? ' \ud83d' : ''}`));
     for (const e of events) {
       await h.app.submit(e);
       await h.app.settle(e.id);
     }
     const jobs = await h.app.queues.inbound.getCompleted();
     const ranked = jobs.flatMap((j) => j.data.events.map((e, i) => [e.id, j.data.ranks?.[i]] as const)).filter(([id]) => id.startsWith('q-'));
-    expect(ranked.sort()).toEqual([['q-1', 1], ['q-2', 2], ['q-3', 3], ['q-4', 4]]);
+    expect(ranked.sort()).toEqual([['q-1', 1], ['q-2', 2], ['q-3', 3], ['q-4', 0]]);
     for (const e of events.slice(0, 3)) expect(await texts(e.id)).toHaveLength(1);
     expect(await texts('q-4')).toEqual(['Doucement 🙂 Vous envoyez beaucoup de messages ; je reprends dans une minute.']);
-    // A job an older version added, without ranks: the worker counts its event in the same minute.
-    const late = says('q-5', 'agent', 'tache Verglas 5');
-    await h.app.queues.inbound.add('events', { events: [late] });
-    await h.app.settle(late.id);
+    // A job an older version added, without ranks: the worker counts its event in the same
+    // minute, past the limit; another sender's is answered.
+    const [late, other] = [says('q-5', 'agent', 'tache Verglas 5'), says('q-6', 'citoyen', 'tache Verglas 6')];
+    await h.app.queues.inbound.add('events', { events: [late, other] });
+    await h.app.settle(other.id);
     expect(await texts('q-5')).toEqual([]);
+    expect(await texts('q-6')).toHaveLength(1);
+    // A job's ranks are what counts: a sender's first event that comes ranked past the limit is ignored.
+    const preRanked = says('q-7', 'inconnu', 'tache Verglas 7');
+    await h.app.queues.inbound.add('events', { events: [preRanked], ranks: [5] });
+    await h.app.settle(preRanked.id);
+    expect(await texts('q-7')).toEqual([]);
+    expect(await h.app.services.redis.exists(`${h.app.services.config.REDIS_PREFIX}:rl:console::inconnu:${Math.floor(NOW.getTime() / 60_000)}`)).toBe(0);
   });
 });

@@ -80,6 +80,21 @@ describe('the ingress', () => {
     expect(await redis.exists(keys.taken(p.id))).toBe(0);
   });
 
+  it('keeps an event that a wait sent again after a lost connection moved in behind the batch it forgot', async () => {
+    const p = pump();
+    const [x, e] = [event(), event()];
+    await pushIngress(redis, queues.prefix, [x!]);
+    expect(await p.pumpOnce()).toBe(1);
+    // Redis ran the forget and the wait, which moved e in; both replies were lost with the
+    // connection, and ioredis sends both again.
+    await redis.del(keys.taken(p.id));
+    await redis.rpush(keys.taken(p.id), JSON.stringify(e));
+    // The forget sent again finds the list changed and leaves it; the wait ends empty.
+    expect(await p.pumpOnce()).toBe(0);
+    expect(await p.pumpOnce()).toBe(1);
+    expect(await waitingIds()).toEqual([x!.id, e!.id]);
+  });
+
   it('forgets the batch it added in the same write as its next wait, and never adds it twice', async () => {
     const p = pump();
     const [first, second] = [event(), event()];
@@ -183,6 +198,14 @@ describe('the ingress', () => {
     // the minute is the fourth, and one counted already keeps its rank.
     const services = { redis, config: { REDIS_PREFIX: queues.prefix, RATE_LIMIT_PER_MINUTE: 1000 }, clock: () => at } as unknown as Services;
     expect(await rankEvents(services, [consoleEvent(`rank-${++n}`, 'maire', 'tache A4', at), a2!, b1!])).toEqual([4, 2, 1]);
+  });
+
+  it('gives rank 0 to an event its script cannot read (a lone surrogate), for the worker to rank', async () => {
+    const [broken, fine] = [consoleEvent(`rank-${++n}`, 'maire', 'tache Fête \ud83d', NOW), consoleEvent(`rank-${++n}`, 'maire', 'tache Fête', NOW)];
+    await pushIngress(redis, queues.prefix, [broken, fine]);
+    expect(await pump().pumpOnce()).toBe(2);
+    expect(await waitingIds()).toEqual([broken.id, fine.id]);
+    expect(await waitingRanks()).toEqual([[0, 1]]);
   });
 
   it('stops counting a flood past the limit and the event answered', async () => {
