@@ -73,7 +73,7 @@ export const identify: Middleware = async (ctx, next) => {
 };
 
 /** How long a sender's count of a minute is kept (s). */
-const FLOOD_TTL_SECONDS = 120;
+export const FLOOD_TTL_SECONDS = 120;
 
 /**
  * The Lua function that ranks an event among its sender's events of the minute: event `id` in
@@ -103,9 +103,9 @@ export function floodKey(prefix: string, event: InboundEvent, minute: number): s
   return `${prefix}:rl:${event.chat.platform}:${event.chat.workspace}:${event.sender.userId}:${minute}`;
 }
 
-/** What ranking needs besides the events: the Redis prefix, the limit, the minute, the key's life. */
-export function floodArgs(prefix: string, limit: number, at: Date): { prefix: string; limit: number; minute: number; ttl: number } {
-  return { prefix, limit, minute: Math.floor(at.getTime() / 60_000), ttl: FLOOD_TTL_SECONDS };
+/** The minute (minutes since the epoch) whose count an event seen at `at` goes in. */
+export function floodMinute(at: Date): number {
+  return Math.floor(at.getTime() / 60_000);
 }
 
 /** Ranks event ARGV[2 + i] in the hash KEYS[i] (ARGV[1]: the keys' life, ARGV[2]: the limit); returns the ranks in order. */
@@ -124,9 +124,9 @@ const RANK_SHA = createHash('sha1').update(RANK_SCRIPT).digest('hex');
  */
 export async function rankEvents(services: Services, events: InboundEvent[]): Promise<number[]> {
   const { redis, config } = services;
-  const { prefix, limit, minute, ttl } = floodArgs(config.REDIS_PREFIX, config.RATE_LIMIT_PER_MINUTE, services.clock());
-  const keys = events.map((e) => floodKey(prefix, e, minute));
-  const args = [...keys, ttl, limit, ...events.map((e) => e.id)];
+  const minute = floodMinute(services.clock());
+  const keys = events.map((e) => floodKey(config.REDIS_PREFIX, e, minute));
+  const args = [...keys, FLOOD_TTL_SECONDS, config.RATE_LIMIT_PER_MINUTE, ...events.map((e) => e.id)];
   const ranks = (await redis.evalsha(RANK_SHA, keys.length, ...args).catch((err: Error) => {
     // Redis forgot the script (restarted, flushed): send it whole, which loads it again.
     if (!/NOSCRIPT/.test(err.message)) throw err;

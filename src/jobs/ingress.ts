@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RANK_FUNCTION, floodArgs } from '../core/pipeline.js';
+import { FLOOD_TTL_SECONDS, RANK_FUNCTION, floodMinute } from '../core/pipeline.js';
 import type { InboundEvent } from '../core/types.js';
 import { INBOUND_EVENTS_PER_JOB, type Queues } from './queues.js';
 
@@ -147,15 +147,11 @@ export class IngressPump {
   private stopped = false;
   private renewer?: NodeJS.Timeout;
   /**
-   * Whether the taken list may hold events whose jobs were not added: at start, after a
-   * failure, after a wait that ended empty (a wait resent by ioredis may have moved an event its
-   * reply did not show). Cleared once a batch is added, so a busy pump does not read its list
-   * each time.
-   */
-  private unfinished = true;
-  /**
    * The batch whose jobs were added, while the taken list holds only it: its size and last
    * entry. It is deleted before the next wait, in the same write ({@link FORGET}), or on stop.
+   * Unset, the taken list may hold events whose jobs were not added (at start, after a failure,
+   * after a wait that ended empty: a wait resent by ioredis may have moved an event its reply did
+   * not show), so it is read first; a busy pump does not read it each time.
    */
   private added?: { count: number; last: string };
 
@@ -217,9 +213,8 @@ export class IngressPump {
     const taken = this.keys.taken(this.id);
     // A batch read back after a failure is ranked again: its events keep their ranks (in the
     // same minute; in the next one, they are counted in it).
-    let [items, ranks]: [string[], number[]] = this.unfinished ? await this.take(0) : [[], []];
+    let [items, ranks]: [string[], number[]] = this.added ? [[], []] : await this.take(0);
     if (items.length === 0) {
-      this.unfinished = true;
       const wait = blocking.pipeline();
       if (this.added) wait.eval(FORGET, 1, taken, this.added.count, this.added.last);
       // Only a sign that events came: what is taken is what the taken list holds.
@@ -250,14 +245,13 @@ export class IngressPump {
     }
     await queues.inbound.addBulk(jobs);
     this.added = items.length > 0 ? { count: items.length, last: items.at(-1)! } : undefined;
-    this.unfinished = false;
     return items.length;
   }
 
   /** Moves up to `more` events to the taken list ({@link TAKE}); returns what it holds and their ranks. */
   private async take(more: number): Promise<[string[], number[]]> {
-    const { prefix, limit, minute, ttl } = floodArgs(this.opts.queues.prefix, this.opts.rateLimit, this.opts.clock());
-    return (await this.opts.redis.eval(TAKE, 2, this.keys.list, this.keys.taken(this.id), more, prefix, minute, ttl, limit)) as [string[], number[]];
+    const args = [more, this.opts.queues.prefix, floodMinute(this.opts.clock()), FLOOD_TTL_SECONDS, this.opts.rateLimit];
+    return (await this.opts.redis.eval(TAKE, 2, this.keys.list, this.keys.taken(this.id), ...args)) as [string[], number[]];
   }
 
   /** Gives back the taken events of listed pumps whose lease expired; returns how many. */
