@@ -8,6 +8,7 @@
  *
  * Environment: BENCH_ENV, a JSON object of Pilote configuration variables.
  */
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { App } from '../src/app.js';
@@ -36,6 +37,20 @@ const sendCommand = Redis.prototype.sendCommand as (...args: unknown[]) => unkno
   redisCommands++;
   return sendCommand.apply(this, args);
 };
+
+// V8's mark-compacts (their pauses, in epoch ms): the 200/s runs say how many came and how
+// many of the slowest commands were in flight around one (docs/performance.md, eighth round).
+const markCompacts: { start: number; end: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[]) {
+    if (e.detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+    const start = performance.timeOrigin + e.startTime;
+    markCompacts.push({ start, end: start + e.duration });
+    if (markCompacts.length > 1000) markCompacts.shift();
+  }
+}).observe({ entryTypes: ['gc'] });
+/** How long before a mark-compact's pause its marking may already slow a command (ms). */
+const MARKING_MS = 50;
 
 /** Deliveries the bench waits for: marker tag → (index → delivery time). */
 const waiting = new Map<string, Map<number, number>>();
@@ -172,8 +187,28 @@ serve({
     const cpu = process.cpuUsage(cpu0);
     const [sql, redis] = [(statements - s0) / total, (redisCommands - r0) / total];
     const busy = performance.eventLoopUtilization(elu0).utilization;
-    const latencies = [...seen].map(([i, at]) => at - submittedAt[i]!);
-    return { delivered: seen.size, total, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMs: (cpu.user + cpu.system) / 1000 / total, sql, redis, busy };
+    const commands = [...seen].map(([i, at]) => ({ submitted: submittedAt[i]!, delivered: at, latency: at - submittedAt[i]! }));
+    const latencies = commands.map((c) => c.latency);
+    // Mark-compacts of the run, and which commands were in flight during one or in the marking
+    // before it: the slowest 1 % beside all of them.
+    const [first, last] = [submittedAt[0]!, Math.max(...commands.map((c) => c.delivered))];
+    const gcs = markCompacts.filter((g) => g.end >= first && g.start <= last);
+    const nearGc = (c: (typeof commands)[number]) => gcs.some((g) => c.submitted <= g.end && c.delivered >= g.start - MARKING_MS);
+    const slowest = [...commands].sort((a, b) => b.latency - a.latency).slice(0, Math.max(1, Math.floor(commands.length / 100)));
+    const share = (list: typeof commands) => list.filter(nearGc).length / Math.max(1, list.length);
+    return {
+      delivered: seen.size,
+      total,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      cpuMs: (cpu.user + cpu.system) / 1000 / total,
+      sql,
+      redis,
+      busy,
+      markCompactsPerSecond: (gcs.length * 1000) / Math.max(1, last - first),
+      slowestNearGc: share(slowest),
+      allNearGc: share(commands),
+    };
   },
 
   /**

@@ -40,7 +40,19 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
   const r = await repeat(sizes.runs, async (run) => {
     await app.call('memory', { reset: true });
     const burst = await app.call<{ delivered: number; perSecond: number; cpuMs: number; statements: number; spent: CpuSpent }>('burst', { tag: 100 + run, n: sizes.burst, communes: sizes.communes });
-    const lat = await app.call<{ delivered: number; total: number; p50: number; p99: number; cpuMs: number; sql: number; redis: number; busy: number }>('steady', {
+    const lat = await app.call<{
+      delivered: number;
+      total: number;
+      p50: number;
+      p99: number;
+      cpuMs: number;
+      sql: number;
+      redis: number;
+      busy: number;
+      markCompactsPerSecond: number;
+      slowestNearGc: number;
+      allNearGc: number;
+    }>('steady', {
       tag: 200 + run,
       rate: sizes.steadyRate,
       seconds: sizes.steadySeconds,
@@ -60,6 +72,9 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       steadySql: lat.sql,
       steadyRedis: lat.redis,
       steadyBusy: lat.busy,
+      markCompacts: lat.markCompactsPerSecond,
+      slowestNearGc: lat.slowestNearGc,
+      allNearGc: lat.allNearGc,
       aloneP50: alone.p50,
       aloneCpu: alone.cpuMs,
       aloneSql: alone.sql,
@@ -81,6 +96,11 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
     `commands at ${sizes.steadyRate}/s: one command costs the app process ${r.steadyCpu.median.toFixed(1)} ms of CPU (${r.steadyCpu.min.toFixed(1)}–${r.steadyCpu.max.toFixed(1)}), ` +
       `${r.steadySql.median.toFixed(1)} SQL statements and ${r.steadyRedis.median.toFixed(1)} Redis commands (medians), where batches are small, ` +
       `and its event loop is busy ${(r.steadyBusy.median * 100).toFixed(0)} % of the time (${(r.steadyBusy.min * 100).toFixed(0)}–${(r.steadyBusy.max * 100).toFixed(0)}; the busier, the longer each round trip of a command waits for its turn)`,
+  );
+  const pct = (s: Spread) => `${(s.median * 100).toFixed(0)} %`;
+  notes.push(
+    `commands at ${sizes.steadyRate}/s: V8 ran ${r.markCompacts.median.toFixed(1)} mark-compacts a second (${r.markCompacts.min.toFixed(1)}–${r.markCompacts.max.toFixed(1)}); ` +
+      `${pct(r.slowestNearGc)} of the slowest 1 % of commands were in flight during one or in the 50 ms of marking before it, against ${pct(r.allNearGc)} of all commands (medians)`,
   );
   notes.push(
     `commands one at a time (${sizes.alone} per run, each once the one before was delivered): ${r.aloneP50.median.toFixed(1)} ms from submit to delivery (median; ${r.aloneP50.min.toFixed(1)}–${r.aloneP50.max.toFixed(1)}), ` +
