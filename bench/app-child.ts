@@ -38,8 +38,10 @@ const sendCommand = Redis.prototype.sendCommand as (...args: unknown[]) => unkno
   return sendCommand.apply(this, args);
 };
 
-// V8's mark-compacts (their pauses, in epoch ms): the 200/s runs say how many came and how
-// many of the slowest commands were in flight around one (docs/performance.md, eighth round).
+// V8's mark-compacts (their pauses, in epoch ms, as nowMs gives): the 200/s runs say how many
+// came and how many of the slowest commands were in flight around one (docs/performance.md,
+// eighth round). An entry reaches the observer a turn or two of the event loop after its pause;
+// `deliveries` polls every 20 ms, so a run's last ones are in when it is measured.
 const markCompacts: { start: number; end: number }[] = [];
 new PerformanceObserver((list) => {
   for (const e of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[]) {
@@ -49,8 +51,8 @@ new PerformanceObserver((list) => {
     if (markCompacts.length > 1000) markCompacts.shift();
   }
 }).observe({ entryTypes: ['gc'] });
-/** How long before a mark-compact's pause its marking may already slow a command (ms). */
-const MARKING_MS = 50;
+/** How long before a mark-compact's pause a command counts as in flight around it (ms): its marking runs before the pause. */
+const BEFORE_PAUSE_MS = 50;
 
 /** Deliveries the bench waits for: marker tag → (index → delivery time). */
 const waiting = new Map<string, Map<number, number>>();
@@ -189,13 +191,13 @@ serve({
     const busy = performance.eventLoopUtilization(elu0).utilization;
     const commands = [...seen].map(([i, at]) => ({ submitted: submittedAt[i]!, delivered: at, latency: at - submittedAt[i]! }));
     const latencies = commands.map((c) => c.latency);
-    // Mark-compacts of the run, and which commands were in flight during one or in the marking
-    // before it: the slowest 1 % beside all of them.
-    const [first, last] = [submittedAt[0]!, Math.max(...commands.map((c) => c.delivered))];
+    // Mark-compacts of the run, and which commands were in flight during one or in the 50 ms
+    // before its pause: the slowest 1 % beside all of them (no figure when none was delivered).
+    const [first, last] = [submittedAt[0]!, commands.length ? Math.max(...commands.map((c) => c.delivered)) : Number.NaN];
     const gcs = markCompacts.filter((g) => g.end >= first && g.start <= last);
-    const nearGc = (c: (typeof commands)[number]) => gcs.some((g) => c.submitted <= g.end && c.delivered >= g.start - MARKING_MS);
+    const nearGc = (c: (typeof commands)[number]) => gcs.some((g) => c.submitted <= g.end && c.delivered >= g.start - BEFORE_PAUSE_MS);
     const slowest = [...commands].sort((a, b) => b.latency - a.latency).slice(0, Math.max(1, Math.floor(commands.length / 100)));
-    const share = (list: typeof commands) => list.filter(nearGc).length / Math.max(1, list.length);
+    const share = (list: typeof commands) => (list.length ? list.filter(nearGc).length / list.length : Number.NaN);
     return {
       delivered: seen.size,
       total,
@@ -205,7 +207,7 @@ serve({
       sql,
       redis,
       busy,
-      markCompactsPerSecond: (gcs.length * 1000) / Math.max(1, last - first),
+      markCompactsPerSecond: commands.length ? (gcs.length * 1000) / Math.max(1, last - first) : Number.NaN,
       slowestNearGc: share(slowest),
       allNearGc: share(commands),
     };

@@ -97,10 +97,11 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       `${r.steadySql.median.toFixed(1)} SQL statements and ${r.steadyRedis.median.toFixed(1)} Redis commands (medians), where batches are small, ` +
       `and its event loop is busy ${(r.steadyBusy.median * 100).toFixed(0)} % of the time (${(r.steadyBusy.min * 100).toFixed(0)}–${(r.steadyBusy.max * 100).toFixed(0)}; the busier, the longer each round trip of a command waits for its turn)`,
   );
-  const pct = (s: Spread) => `${(s.median * 100).toFixed(0)} %`;
+  const pct = (s: Spread) => `${(s.median * 100).toFixed(0)} % (${(s.min * 100).toFixed(0)}–${(s.max * 100).toFixed(0)})`;
   notes.push(
     `commands at ${sizes.steadyRate}/s: V8 ran ${r.markCompacts.median.toFixed(1)} mark-compacts a second (${r.markCompacts.min.toFixed(1)}–${r.markCompacts.max.toFixed(1)}); ` +
-      `${pct(r.slowestNearGc)} of the slowest 1 % of commands were in flight during one or in the 50 ms of marking before it, against ${pct(r.allNearGc)} of all commands (medians)`,
+      `${pct(r.slowestNearGc)} of the slowest 1 % of commands (${Math.max(1, Math.floor((sizes.steadyRate * sizes.steadySeconds) / 100))} a run) were in flight during one or in the 50 ms before its pause, ` +
+      `against ${pct(r.allNearGc)} of all commands (medians, min–max)`,
   );
   notes.push(
     `commands one at a time (${sizes.alone} per run, each once the one before was delivered): ${r.aloneP50.median.toFixed(1)} ms from submit to delivery (median; ${r.aloneP50.min.toFixed(1)}–${r.aloneP50.max.toFixed(1)}), ` +
