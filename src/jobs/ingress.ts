@@ -6,9 +6,9 @@
  * queue in bulk: one job for each run of up to {@link INBOUND_EVENTS_PER_JOB} events.
  *
  * Nothing is lost between the two: a pump first moves the events it takes, atomically, to a
- * list of its own (`ingress:taken:<pump>`), adds their jobs, and only then deletes that list (in
- * the same write as its next wait, which saves a round trip per batch, docs/performance.md). A
- * pump holds a lease while it lives and is listed in a set of pumps; the taken list of a listed
+ * list of its own (`ingress:taken:<pump>`), adds their jobs, and only then deletes that list
+ * (sent with its next wait, which saves a round trip per batch, docs/performance.md). A pump
+ * holds a lease while it lives and is listed in a set of pumps; the taken list of a listed
  * pump whose lease has expired (a killed process) is put back at the head of the ingress by any
  * other pump. An event added twice that way is handled once all the same: its key is claimed
  * in PostgreSQL.
@@ -84,10 +84,10 @@ return {taken, ranks}`;
 
 /**
  * Deletes a pump's taken list (KEYS[1]) if it holds only the batch whose jobs were added:
- * ARGV[1] entries, the last of them ARGV[2]. The pump sends it in the same write as its next
- * wait (`BLMOVE` into the same list); if the connection drops before either reply, ioredis sends
- * both again, and by then the wait may have moved an event in: a plain `DEL` would then delete
- * an event that has no job yet, this finds the list changed and leaves it.
+ * ARGV[1] entries, the last of them ARGV[2]. The pump sends it with its next wait (`BLMOVE` into
+ * the same list), right before it on the same connection; if the connection drops before either
+ * reply, ioredis sends both again, and by then the wait may have moved an event in: a plain
+ * `DEL` would then delete an event that has no job yet, this finds the list changed and leaves it.
  */
 const FORGET = `
 if redis.call('LLEN', KEYS[1]) == tonumber(ARGV[1]) and redis.call('LINDEX', KEYS[1], -1) == ARGV[2] then
@@ -148,7 +148,7 @@ export class IngressPump {
   private renewer?: NodeJS.Timeout;
   /**
    * The batch whose jobs were added, while the taken list holds only it: its size and last
-   * entry. It is deleted before the next wait, in the same write ({@link FORGET}), or on stop.
+   * entry. It is deleted right before the next wait, sent with it ({@link FORGET}), or on stop.
    * Unset, the taken list may hold events whose jobs were not added (at start, after a failure,
    * after a wait that ended empty: a wait resent by ioredis may have moved an event its reply did
    * not show), so it is read first; a busy pump does not read it each time.
@@ -215,18 +215,21 @@ export class IngressPump {
     // same minute; in the next one, they are counted in it).
     let [items, ranks]: [string[], number[]] = this.added ? [[], []] : await this.take(0);
     if (items.length === 0) {
-      const wait = blocking.pipeline();
-      if (this.added) wait.eval(FORGET, 1, taken, this.added.count, this.added.last);
+      // The forget and the wait are sent together, without waiting for the first reply; Redis
+      // answers them in order on this connection. Not as an ioredis pipeline: each pipeline
+      // object gets a V8 hidden class of its own (its constructor defines an accessor), which
+      // kept every one of them, and all it held, past the young generation (docs/performance.md).
+      const forgotten = this.added ? blocking.eval(FORGET, 1, taken, this.added.count, this.added.last) : undefined;
       // Only a sign that events came: what is taken is what the taken list holds.
-      wait.blmove(this.keys.list, taken, 'LEFT', 'RIGHT', BLOCK_SECONDS);
+      const woke = blocking.blmove(this.keys.list, taken, 'LEFT', 'RIGHT', BLOCK_SECONDS);
       // Whatever became of the wait, the added batch is no longer assumed alone in the taken
       // list: after a failure the list is read again, and what it holds added again (an event
       // added twice is handled once, by its key).
       this.added = undefined;
-      const replies = (await wait.exec()) ?? [];
-      const failed = replies.find(([err]) => err);
-      if (failed || replies.length === 0) throw failed?.[0] ?? new Error('ingress: the wait got no reply');
-      if (replies.at(-1)![1] === null) return 0;
+      const [forgot, moved] = await Promise.allSettled([forgotten, woke]);
+      if (forgot.status === 'rejected') throw forgot.reason;
+      if (moved.status === 'rejected') throw moved.reason;
+      if (moved.value === null) return 0;
       [items, ranks] = await this.take(PUMP_BATCH - 1);
     }
     const events: InboundEvent[] = [];
@@ -243,7 +246,10 @@ export class IngressPump {
     for (let i = 0; i < events.length; i += INBOUND_EVENTS_PER_JOB) {
       jobs.push({ name: 'events', data: { events: events.slice(i, i + INBOUND_EVENTS_PER_JOB), ranks: eventRanks.slice(i, i + INBOUND_EVENTS_PER_JOB) } });
     }
-    await queues.inbound.addBulk(jobs);
+    // One job, as between bursts, is added alone: `addBulk` goes through an ioredis pipeline
+    // (see above), which costs this process twice the CPU of `add` and a pipeline's garbage.
+    if (jobs.length === 1) await queues.inbound.add(jobs[0]!.name, jobs[0]!.data);
+    else if (jobs.length > 1) await queues.inbound.addBulk(jobs);
     this.added = items.length > 0 ? { count: items.length, last: items.at(-1)! } : undefined;
     return items.length;
   }

@@ -95,7 +95,7 @@ describe('the ingress', () => {
     expect(await waitingIds()).toEqual([x!.id, e!.id]);
   });
 
-  it('forgets the batch it added in the same write as its next wait, and never adds it twice', async () => {
+  it('forgets the batch it added right before its next wait, sent with it, and never adds it twice', async () => {
     const p = pump();
     const [first, second] = [event(), event()];
     await pushIngress(redis, queues.prefix, [first!]);
@@ -128,26 +128,36 @@ describe('the ingress', () => {
     expect((await redis.smembers(keys.pumps)).sort()).toEqual(['alive']);
   });
 
-  it('keeps what it took when adding the jobs fails, and adds it on the next round', async () => {
-    const events = [event(), event()];
+  it.each([
+    ['one job, added alone', 2, 'add'],
+    ['two jobs, added together', INBOUND_EVENTS_PER_JOB + 1, 'addBulk'],
+  ] as const)('keeps what it took when adding the jobs fails, and adds it on the next round (%s)', async (_, count, method) => {
+    const events = Array.from({ length: count }, () => event());
     await pushIngress(redis, queues.prefix, events);
-    // Redis refuses the jobs once (a failover, a full memory): the real queue otherwise.
+    // Redis refuses the jobs once (a failover, a full memory): the real queue otherwise. One job
+    // goes through `add`, several through `addBulk`.
     let refusals = 1;
-    const addBulk = queues.inbound.addBulk.bind(queues.inbound);
+    const calls: string[] = [];
     const refusing = new Proxy(queues.inbound, {
-      get: (target, key) =>
-        key === 'addBulk'
-          ? (jobs: Parameters<typeof addBulk>[0]) => (refusals-- > 0 ? Promise.reject(new Error('READONLY You can\'t write against a read only replica.')) : addBulk(jobs))
-          : Reflect.get(target, key),
+      get: (target, key) => {
+        const real = Reflect.get(target, key) as unknown;
+        if ((key !== 'add' && key !== 'addBulk') || typeof real !== 'function') return real;
+        return (...args: unknown[]) => {
+          calls.push(key);
+          return refusals-- > 0 ? Promise.reject(new Error('READONLY You can\'t write against a read only replica.')) : (real as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
     });
     const p = pump(undefined, { ...queues, inbound: refusing });
     await expect(p.pumpOnce()).rejects.toThrow(/READONLY/);
-    expect(await redis.llen(keys.taken(p.id))).toBe(2);
+    expect(await redis.llen(keys.taken(p.id))).toBe(count);
     expect(await waitingIds()).toEqual([]);
-    expect(await p.pumpOnce()).toBe(2);
+    expect(await p.pumpOnce()).toBe(count);
+    expect(calls).toEqual([method, method]);
     expect(await waitingIds()).toEqual(events.map((e) => e.id));
     // Ranked when first taken, and again when read back: counted once all the same.
-    expect(await waitingRanks()).toEqual([[1, 2]]);
+    const ranks = events.map((_e, i) => i + 1);
+    expect(await waitingRanks()).toEqual([ranks.slice(0, INBOUND_EVENTS_PER_JOB), ranks.slice(INBOUND_EVENTS_PER_JOB)].filter((r) => r.length));
     await p.stop();
     expect(await redis.exists(keys.taken(p.id))).toBe(0);
   });
