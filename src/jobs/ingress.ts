@@ -88,6 +88,8 @@ return {taken, ranks}`;
  * the same list), right before it on the same connection; if the connection drops before either
  * reply, ioredis sends both again, and by then the wait may have moved an event in: a plain
  * `DEL` would then delete an event that has no job yet, this finds the list changed and leaves it.
+ * If only the wait's reply was lost, ioredis sends the wait alone again; whatever that one
+ * answers, the pump then reads the whole list, so an event the first wait moved in is added.
  */
 const FORGET = `
 if redis.call('LLEN', KEYS[1]) == tonumber(ARGV[1]) and redis.call('LINDEX', KEYS[1], -1) == ARGV[2] then
