@@ -207,7 +207,7 @@ export class IngressPump {
 
   /**
    * Moves one batch: forgets the batch added last and waits (at most {@link BLOCK_SECONDS}) for
-   * an event, in one write; takes up to a batch and adds their jobs. Returns how many were
+   * an event, the two sent together; takes up to a batch and adds their jobs. Returns how many were
    * moved. A batch left in the taken list by a failure is added again first.
    */
   async pumpOnce(): Promise<number> {
