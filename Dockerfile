@@ -19,6 +19,7 @@ RUN npm run build && npm prune --omit=dev --ignore-scripts
 FROM node:20-bookworm-slim AS runtime
 # The old-generation cap makes V8 collect before the heap balloons: one `all` process stays
 # under 200 MB of RSS at steady load for a live heap of about 50 MB (docs/performance.md).
+# V8 flags that Node refuses in NODE_OPTIONS are set by the entry point (bin/v8-flags.js).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-old-space-size=128 \
     TZ=UTC \

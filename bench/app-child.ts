@@ -8,6 +8,8 @@
  *
  * Environment: BENCH_ENV, a JSON object of Pilote configuration variables.
  */
+// First, as in bin/pilote.js: the V8 flags the deployed process runs with.
+import '../bin/v8-flags.js';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import pg from 'pg';

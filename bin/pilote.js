@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `pilote` command. A checkout runs the TypeScript sources through tsx; the Docker image,
-// which ships only the compiled code, runs dist/.
+// which ships only the compiled code, runs dist/. V8's settings come first (bin/v8-flags.js).
+import './v8-flags.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
