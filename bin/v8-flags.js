@@ -8,8 +8,8 @@
 // collection, it builds them straight into the old generation. Under command load that happened
 // to short-lived objects (Prisma's transaction client, among others), and whatever they pointed
 // to was then kept until the next full collection: about a third of what the process promoted
-// to the old generation, and as many more mark-compacts, during which the slowest commands wait
-// (docs/performance.md, ninth round).
+// to the old generation, and up to twice as many mark-compacts, during which the slowest
+// commands wait (docs/performance.md, ninth round).
 import v8 from 'node:v8';
 
 /** The V8 flags a Pilote process runs with, in the order they are set. */

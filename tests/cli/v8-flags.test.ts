@@ -5,7 +5,7 @@
  * second on a workload of long-lived literals.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const FLAGS_MODULE = fileURLToPath(new URL('../../bin/v8-flags.js', import.meta.url));
@@ -44,7 +44,7 @@ describe('V8 flags of a Pilote process', () => {
     // The control: the workload does get its sites tenured when the flags are not set.
     expect(tenured(without.out)).toBeGreaterThan(0);
 
-    const withFlags = await node([...TRACE, '--input-type=module', '-e', `await import(${JSON.stringify(`file://${FLAGS_MODULE}`)});\n${WORKLOAD}`]);
+    const withFlags = await node([...TRACE, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(FLAGS_MODULE).href)});\n${WORKLOAD}`]);
     expect(withFlags.out).toContain('kept 800000');
     expect(tenured(withFlags.out)).toBe(0);
   });
@@ -53,7 +53,7 @@ describe('V8 flags of a Pilote process', () => {
     // Loading Pilote (tsx compiling the sources, Prisma's client, the adapters) is itself a
     // workload of long-lived literals: loaded without the command, V8 tenures some of its
     // sites; through the command, which sets the flags first, none.
-    const direct = await node([...TRACE, '--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(`file://${APP}`)}); console.log('loaded');`]);
+    const direct = await node([...TRACE, '--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(APP).href)}); console.log('loaded');`]);
     expect(direct.out).toContain('loaded');
     expect(tenured(direct.out)).toBeGreaterThan(0);
 
