@@ -11,6 +11,7 @@
 // First, as in bin/pilote.js: the V8 flags the deployed process runs with.
 import '../bin/v8-flags.js';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { App } from '../src/app.js';
@@ -252,6 +253,56 @@ serve({
         p99: percentile(lateness, 99),
       };
     }),
+
+  /**
+   * What V8 promotes to its old generation per operation, the figure that does not move with
+   * the machine's speed (docs/performance.md, ninth round): `n` operations of `kind` one after
+   * the other, each followed by 25 kB of short-lived filler so that scavenges come at an even
+   * pace, between two lines `promotion <tag> start|end` of the child's output. V8's
+   * `--trace-gc-nvp`, on for the while, prints each scavenge's promoted bytes between them; the
+   * bench reads them from the log (bench/scenarios/commands.ts). Kinds: `command` (submit, then
+   * wait for the delivery), `transaction` (an empty Prisma interactive transaction), `pg` (the
+   * raw baseline: BEGIN, three SELECT and COMMIT on one `pg` connection).
+   */
+  async promotion({ kind, n, tag, communes }: { kind: 'command' | 'transaction' | 'pg'; n: number; tag: number; communes: number }) {
+    const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 1 });
+    const key = `cmd-${tag}`;
+    let filler: unknown;
+    const once = async (i: number) => {
+      if (kind === 'command') {
+        const delivered = new Promise<void>((resolve) => {
+          onNoted = (k, j) => k === key && j === i && resolve();
+        });
+        await app.submit(commandEvent(tag, i, communes));
+        await delivered;
+      } else if (kind === 'transaction') {
+        await app.services.prisma.$transaction(async () => undefined);
+      } else {
+        const c = await pool.connect();
+        try {
+          for (const sql of ['BEGIN', 'SELECT 1', 'SELECT 2', 'SELECT 3', 'COMMIT']) await c.query(sql);
+        } finally {
+          c.release();
+        }
+      }
+      for (let k = 0; k < 500; k++) filler = { k, a: [k, k] };
+    };
+    waiting.set(key, new Map());
+    try {
+      // A few first, so that the connection and the code paths are warm.
+      for (let i = 0; i < 20; i++) await once(n + i);
+      v8.setFlagsFromString('--trace-gc-nvp');
+      process.stdout.write(`promotion ${tag} start\n`);
+      for (let i = 0; i < n; i++) await once(i);
+      process.stdout.write(`promotion ${tag} end\n`);
+    } finally {
+      v8.setFlagsFromString('--no-trace-gc-nvp');
+      onNoted = undefined;
+      waiting.delete(key);
+      await pool.end();
+    }
+    return { done: n, kept: filler !== undefined };
+  },
 
   /** Peak memory since the last reset (sampled every 50 ms, in MB), and the RSS at start. */
   memory({ reset }: { reset?: boolean } = {}) {

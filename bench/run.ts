@@ -99,8 +99,8 @@ async function appScenarios(b: Bench): Promise<void> {
   if (want('commands')) {
     log('commands');
     const app = await startApp();
-    const sizes = { runs: RUNS, burst: SIZE.commandBurst, alone: quick ? 50 : 100, steadyRate: 200, steadySeconds: SIZE.commandSeconds, communes: SIZE.communes };
-    b.rows.push(...(await commandRows(app, sizes, { pgTx: b.base.get('pgTx'), hopP50: b.base.get('hopP50'), hopP99: b.base.get('hopP99') }, b.notes)));
+    const sizes = { runs: RUNS, burst: SIZE.commandBurst, alone: quick ? 50 : 100, steadyRate: 200, steadySeconds: SIZE.commandSeconds, communes: SIZE.communes, promotion: quick ? 300 : 1000 };
+    b.rows.push(...(await commandRows(app, sizes, { pgTx: b.base.get('pgTx'), hopP50: b.base.get('hopP50'), hopP99: b.base.get('hopP99') }, b.notes, b.logFile)));
     await app.stop();
   }
   if (want('reminders')) {

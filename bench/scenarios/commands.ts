@@ -3,8 +3,12 @@
  * uncounted warm-up burst, bursts of `tache …` commands for the sustained rate, a steady 200
  * commands/s for the latency from submit to delivery (with the child's CPU, SQL statements and
  * Redis commands per command and how busy its event loop was meanwhile), commands one at a time
- * for what a command costs alone, and the child's peak RSS over each run.
+ * for what a command costs alone, and the child's peak RSS over each run. Last, what V8 promotes
+ * to its old generation per command, beside a bare `pg` transaction: the figure that does not
+ * move with the machine's speed, and what drives the mark-compacts the slowest commands wait for
+ * (docs/performance.md, eighth and ninth rounds).
  */
+import { readFileSync } from 'node:fs';
 import type { Child } from '../lib/child.js';
 import { atLeast, atMost, type Figure, type Row } from '../lib/report.js';
 import { describeSpent, perUnit, type CpuSpent } from '../lib/cpu.js';
@@ -19,6 +23,8 @@ export interface CommandSizes {
   steadyRate: number;
   steadySeconds: number;
   communes: number;
+  /** Operations of each kind per promotion measure. */
+  promotion: number;
 }
 
 /** Raw baselines the command rows are shown beside. */
@@ -28,8 +34,26 @@ export interface CommandBaselines {
   hopP99: Figure | undefined;
 }
 
-/** Runs the scenario. */
-export async function commandRows(app: Child, sizes: CommandSizes, base: CommandBaselines, notes: string[]): Promise<Row[]> {
+/**
+ * Bytes V8 promoted per operation between the app child's lines `promotion <tag> start` and
+ * `… end` in the log: the sum of `promoted=` over the scavenges (`gc=s`) that `--trace-gc-nvp`
+ * printed between them, divided by `n`.
+ */
+function promotedPerOperation(logFile: string, tag: number, n: number): number {
+  const lines = readFileSync(logFile, 'utf8').split('\n');
+  const start = lines.indexOf(`promotion ${tag} start`);
+  const end = lines.indexOf(`promotion ${tag} end`, start);
+  if (start < 0 || end < 0) throw new Error(`promotion ${tag}: no markers in ${logFile}`);
+  let promoted = 0;
+  for (const line of lines.slice(start + 1, end)) {
+    if (!/\bgc=s\b/.test(line)) continue;
+    promoted += Number(/\bpromoted=(\d+)/.exec(line)?.[1] ?? 0);
+  }
+  return promoted / n;
+}
+
+/** Runs the scenario; `logFile` is where the app child's output goes. */
+export async function commandRows(app: Child, sizes: CommandSizes, base: CommandBaselines, notes: string[], logFile: string): Promise<Row[]> {
   let incomplete = 0;
   // One burst first, not counted: the measured runs see a process past its start (code compiled
   // by V8, statements prepared on the pool's connections, the communes' rows in PostgreSQL's
@@ -85,6 +109,17 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       idle: mem.idleRss,
     };
   });
+  // What V8 promotes per operation, in the same child once the runs are done.
+  const kinds = ['command', 'transaction', 'pg'] as const;
+  const promoted = await repeat(sizes.runs, async (run) => {
+    const out = { command: 0, transaction: 0, pg: 0 };
+    for (const [k, kind] of kinds.entries()) {
+      const tag = 400 + run * kinds.length + k;
+      await app.call('promotion', { kind, n: sizes.promotion, tag, communes: sizes.communes });
+      out[kind] = promotedPerOperation(logFile, tag, sizes.promotion) / 1000;
+    }
+    return out;
+  });
   if (incomplete > 0) notes.push(`commands: ${incomplete} command(s) were not delivered within the time limit`);
   notes.push(
     `commands: after one uncounted warm-up burst (${warm.perSecond.toFixed(0)} cmd/s), ${sizes.runs} runs of ${sizes.burst.toLocaleString('en-US')} commands as fast as they go, then ${sizes.steadyRate}/s for ${sizes.steadySeconds} s, ` +
@@ -108,6 +143,11 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       `and a command costs the app process ${r.aloneCpu.median.toFixed(1)} ms of CPU, ${r.aloneSql.median.toFixed(1)} SQL statements and ${r.aloneRedis.median.toFixed(1)} Redis commands: the fixed cost of a batch of one`,
   );
   notes.push(
+    `promotion: ${sizes.promotion.toLocaleString('en-US')} operations of each kind one after the other, each followed by 25 kB of short-lived filler, in the app child after its runs; ` +
+      `V8 promoted ${promoted.command.median.toFixed(1)} kB to its old generation per command, submit to delivery (${promoted.command.min.toFixed(1)}–${promoted.command.max.toFixed(1)}), ` +
+      `${promoted.transaction.median.toFixed(1)} kB per empty Prisma interactive transaction, ${promoted.pg.median.toFixed(1)} kB per bare pg transaction (BEGIN, three SELECT, COMMIT) (medians; --trace-gc-nvp)`,
+  );
+  notes.push(
     `memory: RSS sampled every 50 ms in the app child; V8's heap reached ${r.heapTotal.median.toFixed(0)} MB, of which ${r.heapUsed.median.toFixed(0)} MB in use at most (live objects and garbage not yet collected)`,
   );
   const fig = (label: string, unit: string, value: Spread): Figure => ({ label, unit, value });
@@ -115,6 +155,7 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
     { scenario: 'Commands', figure: fig('sustained', 'cmd/s', r.rate), baseline: base.pgTx, target: atLeast(r.rate, 1000, '≥ 1,000 cmd/s') },
     { scenario: 'Commands', figure: fig('p50 submit→delivered @200/s', 'ms', r.p50), baseline: base.hopP50 },
     { scenario: 'Commands', figure: fig('p99 submit→delivered @200/s', 'ms', r.p99), baseline: base.hopP99, target: atMost(r.p99, 50, '≤ 50 ms') },
+    { scenario: 'Commands', figure: fig('promoted to V8 old generation, per command', 'kB', promoted.command), baseline: fig('bare pg transaction, promoted', 'kB', promoted.pg) },
     { scenario: 'Memory', figure: fig('peak RSS under command load', 'MB', r.peak), baseline: fig('idle RSS at start', 'MB', r.idle), target: atMost(r.peak, 200, '≤ 200 MB') },
   ];
 }
