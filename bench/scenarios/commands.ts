@@ -36,11 +36,10 @@ export interface CommandBaselines {
 
 /**
  * Bytes V8 promoted per operation between the app child's lines `promotion <tag> start` and
- * `… end` in the log: the sum of `promoted=` over the scavenges (`gc=s`) that `--trace-gc-nvp`
- * printed between them, divided by `n`.
+ * `… end` in the log's `lines`: the sum of `promoted=` over the scavenges (`gc=s`) that
+ * `--trace-gc-nvp` printed between them, divided by `n`.
  */
-function promotedPerOperation(logFile: string, tag: number, n: number): number {
-  const lines = readFileSync(logFile, 'utf8').split('\n');
+function promotedPerOperation(lines: string[], logFile: string, tag: number, n: number): number {
   const start = lines.indexOf(`promotion ${tag} start`);
   const end = lines.indexOf(`promotion ${tag} end`, start);
   if (start < 0 || end < 0) throw new Error(`promotion ${tag}: no markers in ${logFile}`);
@@ -109,16 +108,17 @@ export async function commandRows(app: Child, sizes: CommandSizes, base: Command
       idle: mem.idleRss,
     };
   });
-  // What V8 promotes per operation, in the same child once the runs are done.
+  // What V8 promotes per operation, in the same child once the runs are done; the log is read
+  // once, after all of them.
   const kinds = ['command', 'transaction', 'pg'] as const;
+  const tag = (run: number, k: number) => 400 + run * kinds.length + k;
+  for (let run = 0; run < sizes.runs; run++) {
+    for (const [k, kind] of kinds.entries()) await app.call('promotion', { kind, n: sizes.promotion, tag: tag(run, k), communes: sizes.communes });
+  }
+  const log = readFileSync(logFile, 'utf8').split('\n');
   const promoted = await repeat(sizes.runs, async (run) => {
-    const out = { command: 0, transaction: 0, pg: 0 };
-    for (const [k, kind] of kinds.entries()) {
-      const tag = 400 + run * kinds.length + k;
-      await app.call('promotion', { kind, n: sizes.promotion, tag, communes: sizes.communes });
-      out[kind] = promotedPerOperation(logFile, tag, sizes.promotion) / 1000;
-    }
-    return out;
+    const kb = (k: number) => promotedPerOperation(log, logFile, tag(run, k), sizes.promotion) / 1000;
+    return { command: kb(0), transaction: kb(1), pg: kb(2) };
   });
   if (incomplete > 0) notes.push(`commands: ${incomplete} command(s) were not delivered within the time limit`);
   notes.push(

@@ -4,12 +4,11 @@
  * (`--trace-pretenuring-statistics`); a young generation of 1 MB makes it decide within a
  * second on a workload of long-lived literals.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { BIN, runNode } from '../helpers/cli.js';
 
 const FLAGS_MODULE = fileURLToPath(new URL('../../bin/v8-flags.js', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/pilote.js', import.meta.url));
 const APP = fileURLToPath(new URL('../../src/app.ts', import.meta.url));
 const TRACE = ['--trace-pretenuring', '--trace-pretenuring-statistics', '--max-semi-space-size=1'];
 
@@ -23,15 +22,10 @@ for (let r = 0; r < 40; r++) {
 }
 console.log('kept', keep.length);`;
 
-function node(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
+/** `node <args>`, with what it printed on either stream. */
+async function node(args: string[]): Promise<{ code: number | null; out: string }> {
+  const run = await runNode(args, {});
+  return { code: run.code, out: run.stdout + run.stderr };
 }
 
 /** Sites V8 decided to allocate in the old generation, as its trace reports them. */
