@@ -24,8 +24,12 @@ export class MappedText {
   constructor(original: string) {
     this.original = original;
     this.text = original;
-    this.starts = Array.from({ length: original.length }, (_, i) => i);
-    this.ends = Array.from({ length: original.length }, (_, i) => i + 1);
+    this.starts = new Array<number>(original.length);
+    this.ends = new Array<number>(original.length);
+    for (let i = 0; i < original.length; i++) {
+      this.starts[i] = i;
+      this.ends[i] = i + 1;
+    }
   }
 
   /** Replaces each match of global `re` by `fn(match)` (`null` keeps it); new characters map to the span they replace. */
@@ -80,8 +84,12 @@ export class MappedText {
   }
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Lower-cases and strips accents character by character, so offsets stay the same as the input's. */
 export function foldSameLength(s: string): string {
+  // ASCII only (most of what is typed): nothing to strip, and lower case keeps the length.
+  if (ASCII.test(s)) return s.toLowerCase();
   let out = '';
   for (const ch of s) {
     const f = ch.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();

@@ -28,6 +28,45 @@ import * as chronoFr from 'chrono-node/fr';
 import { DateTime, IANAZone } from 'luxon';
 import { MappedText, foldSameLength } from './mapped.js';
 
+/** The parsers of a chrono configuration (chrono exports `Configuration` from no entry point). */
+type ChronoConfiguration = NonNullable<ConstructorParameters<typeof chronoFr.Chrono>[0]>;
+
+/**
+ * Builds a chrono instance whose parsers each build their pattern once. chrono keeps a
+ * parser's full pattern (its inner one behind a word boundary) while `innerPattern()` returns
+ * the same object, but most French parsers return a new one at every call (a literal in the
+ * method, or a RegExp built from strings), so chrono built and V8 compiled their full patterns
+ * again at every parse (the tenth round, docs/performance.md). Here a parser compares inner
+ * patterns by what they match (source and flags), and one whose `innerPattern` takes no
+ * argument, which cannot depend on the parse, builds it once.
+ */
+export function withFixedPatterns(configuration: ChronoConfiguration): Chrono {
+  for (const parser of configuration.parsers) {
+    const p = parser as {
+      innerPattern?: (context?: unknown) => RegExp;
+      innerPatternHasChange?: (context: unknown, current: RegExp) => boolean;
+    };
+    const build = p.innerPattern;
+    if (typeof build !== 'function' || typeof p.innerPatternHasChange !== 'function') continue;
+    let inner = build;
+    if (build.length === 0) {
+      const fixed = build.call(parser);
+      inner = () => fixed;
+      p.innerPattern = inner;
+    }
+    p.innerPatternHasChange = (context, current) => {
+      const next = inner.call(parser, context);
+      return next !== current && (next.source !== current.source || next.flags !== current.flags);
+    };
+  }
+  return new chronoFr.Chrono(configuration);
+}
+
+/** French, casual (`demain`, `ce soir`), day before month: chrono.fr's `casual`, patterns built once. */
+const FR = withFixedPatterns(chronoFr.createCasualConfiguration(true));
+/** English, casual, day before month (as in France): chrono.en's `GB`, patterns built once. */
+const EN = withFixedPatterns(chronoEn.configuration.createCasualConfiguration(true));
+
 /** A language Pilote speaks. */
 export type TimeLocale = 'fr' | 'en';
 
@@ -76,6 +115,12 @@ const L = '\\p{L}\\d'; // "word" characters for Unicode-aware boundaries
 const B = `(?<![${L}])`; // start boundary
 const E = `(?![${L}])`; // end boundary
 
+/**
+ * A global, Unicode, case-insensitive pattern. Every pattern of this module is built once, here
+ * at load: V8 compiles a RegExp at its first use and again after each of its mark-compacts for
+ * one built anew, which made the first reads after a collection several times slower (the tenth
+ * round, docs/performance.md). Users of a global pattern start it at `lastIndex` 0.
+ */
 function rx(src: string): RegExp {
   return new RegExp(src, 'giu');
 }
@@ -87,54 +132,59 @@ function numberWord(w: string): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+const HALF_HOUR = rx(`${B}dans\\s+une\\s+demi[- ]?heure${E}`);
+const QUARTER_HOUR = rx(`${B}dans\\s+un\\s+quart\\s+d['’]\\s?heure${E}`);
+const WITHIN = rx(`${B}(?:sous|d['’]\\s?ici)(?=\\s+(?:une?|\\d{1,3})\\s*(?:h|heures?|min(?:utes?)?|mn|jours?|semaines?)${E})`);
+const IN_HOURS_FR = rx(
+  `${B}dans\\s+(une?|\\d{1,3})\\s*(?:h|heures?)(?:(\\d{2})|\\s*(?:et\\s+)?(\\d{1,2})\\s*(?:min(?:utes?)?|mn)|\\s+et\\s+(demie))?${E}`,
+);
+const IN_HOURS_AND_HALF_EN = rx(`${B}in\\s+(an|one|\\d{1,3})\\s+hours?\\s+and\\s+a\\s+half${E}`);
+const IN_HOURS_EN = rx(`${B}in\\s+(\\d{1,3})\\s*h(\\d{2})?${E}`);
+const DAY_AFTER_TOMORROW = rx(`${B}apr[eè]s[- ]?demain${E}`);
+const HOUR_FR = rx(
+  `(?<![\\p{L}\\d:/.,])(\\d{1,2})\\s*(?:h|heures?)(?:\\s*([0-5]\\d)(?!\\d)(?:\\s*(?:min(?:utes?)?|mn)${E})?)?(?:\\s+(du\\s+matin|du\\s+soir|de\\s+l['’]\\s?apr[eè]s[- ]?midi|de\\s+l['’]\\s?aprem))?${E}`,
+);
+const NOON = rx(`(?<!apr[eè]s[- ]?)${B}midi${E}`);
+const MIDNIGHT = rx(`${B}minuit${E}`);
+
 /** Rewrites French hour/duration forms into ones chrono reads (`17 h 30` → `17:30`). */
 function normalize(text: string): MappedText {
   const mt = new MappedText(text);
   // Durations first, so `dans 1h30` does not become a time of day.
-  mt.replace(rx(`${B}dans\\s+une\\s+demi[- ]?heure${E}`), () => 'dans 30 minutes');
-  mt.replace(rx(`${B}dans\\s+un\\s+quart\\s+d['’]\\s?heure${E}`), () => 'dans 15 minutes');
+  mt.replace(HALF_HOUR, () => 'dans 30 minutes');
+  mt.replace(QUARTER_HOUR, () => 'dans 15 minutes');
   // `sous 48h`, `d'ici 2 jours` mean the same as `dans`.
-  mt.replace(rx(`${B}(?:sous|d['’]\\s?ici)(?=\\s+(?:une?|\\d{1,3})\\s*(?:h|heures?|min(?:utes?)?|mn|jours?|semaines?)${E})`), () => 'dans');
-  mt.replace(
-    rx(
-      `${B}dans\\s+(une?|\\d{1,3})\\s*(?:h|heures?)(?:(\\d{2})|\\s*(?:et\\s+)?(\\d{1,2})\\s*(?:min(?:utes?)?|mn)|\\s+et\\s+(demie))?${E}`,
-    ),
-    (m) => {
-      const h = numberWord(m[1] ?? '');
-      if (h === null) return null;
-      const extra = m[4] ? 30 : Number(m[2] ?? m[3] ?? 0);
-      return `dans ${h * 60 + extra} minutes`;
-    },
-  );
-  mt.replace(rx(`${B}in\\s+(an|one|\\d{1,3})\\s+hours?\\s+and\\s+a\\s+half${E}`), (m) => {
+  mt.replace(WITHIN, () => 'dans');
+  mt.replace(IN_HOURS_FR, (m) => {
+    const h = numberWord(m[1] ?? '');
+    if (h === null) return null;
+    const extra = m[4] ? 30 : Number(m[2] ?? m[3] ?? 0);
+    return `dans ${h * 60 + extra} minutes`;
+  });
+  mt.replace(IN_HOURS_AND_HALF_EN, (m) => {
     const h = numberWord(m[1] ?? '');
     return h === null ? null : `in ${h * 60 + 30} minutes`;
   });
-  mt.replace(rx(`${B}in\\s+(\\d{1,3})\\s*h(\\d{2})?${E}`), (m) => `in ${Number(m[1]) * 60 + Number(m[2] ?? 0)} minutes`);
+  mt.replace(IN_HOURS_EN, (m) => `in ${Number(m[1]) * 60 + Number(m[2] ?? 0)} minutes`);
   // chrono.fr reads `après-demain` as `demain`.
-  mt.replace(rx(`${B}apr[eè]s[- ]?demain${E}`), () => 'dans 2 jours');
+  mt.replace(DAY_AFTER_TOMORROW, () => 'dans 2 jours');
   // Hours: 17h, 17h30, 17 h 30, 9 H, 17 heures 30, 8h du soir.
-  mt.replace(
-    rx(
-      `(?<![\\p{L}\\d:/.,])(\\d{1,2})\\s*(?:h|heures?)(?:\\s*([0-5]\\d)(?!\\d)(?:\\s*(?:min(?:utes?)?|mn)${E})?)?(?:\\s+(du\\s+matin|du\\s+soir|de\\s+l['’]\\s?apr[eè]s[- ]?midi|de\\s+l['’]\\s?aprem))?${E}`,
-    ),
-    (m) => {
-      // `5 heures de travail`, `2 h de marche`: a duration, not a time of day — hide it from chrono.
-      const rest = m.input.slice(m.index + m[0].length);
-      if (!m[3] && /\s|heure/iu.test(m[0]) && /^\s+(?:de|d['’]|par)(?![\p{L}\d])/iu.test(rest)) {
-        return ' '.repeat(m[0].length);
-      }
-      let h = Number(m[1]);
-      const min = Number(m[2] ?? 0);
-      if (h > 24 || (h === 24 && min > 0)) return null;
-      if (h === 24) h = 0;
-      const part = m[3] ? foldSameLength(m[3]) : '';
-      if (part && !part.includes('matin') && h < 12) h += 12;
-      return `${h}:${String(min).padStart(2, '0')}`;
-    },
-  );
-  mt.replace(rx(`(?<!apr[eè]s[- ]?)${B}midi${E}`), () => '12:00');
-  mt.replace(rx(`${B}minuit${E}`), () => '00:00');
+  mt.replace(HOUR_FR, (m) => {
+    // `5 heures de travail`, `2 h de marche`: a duration, not a time of day — hide it from chrono.
+    const rest = m.input.slice(m.index + m[0].length);
+    if (!m[3] && /\s|heure/iu.test(m[0]) && /^\s+(?:de|d['’]|par)(?![\p{L}\d])/iu.test(rest)) {
+      return ' '.repeat(m[0].length);
+    }
+    let h = Number(m[1]);
+    const min = Number(m[2] ?? 0);
+    if (h > 24 || (h === 24 && min > 0)) return null;
+    if (h === 24) h = 0;
+    const part = m[3] ? foldSameLength(m[3]) : '';
+    if (part && !part.includes('matin') && h < 12) h += 12;
+    return `${h}:${String(min).padStart(2, '0')}`;
+  });
+  mt.replace(NOON, () => '12:00');
+  mt.replace(MIDNIGHT, () => '00:00');
   return mt;
 }
 
@@ -182,26 +232,30 @@ function mention(index: number, end: number, day: number, month: number, year: n
   return { index, end, day, month, year, valid };
 }
 
+const DAY_FIRST = rx(
+  `(?<![\\d/.])(\\d{1,2})(?:er|re|e|eme|st|nd|rd|th)?\\s+(?:of\\s+)?(${MONTH_RE})\\.?${E}(?:\\s*,?\\s*(\\d{4})(?!\\d))?`,
+);
+const MONTH_FIRST = rx(
+  `${B}(${MONTH_RE})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?![\\d:])(?!\\s*(?:h|heures?|am|pm|:)${E})(?:,?\\s+(\\d{4})(?!\\d))?`,
+);
+const SLASHED = /(?<![\d/.:])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}|\d{2}))?(?![\d/])/g;
+
 function findDateMentions(text: string): DateMention[] {
   const f = foldSameLength(text);
   const out: DateMention[] = [];
-  const dayFirst = rx(
-    `(?<![\\d/.])(\\d{1,2})(?:er|re|e|eme|st|nd|rd|th)?\\s+(?:of\\s+)?(${MONTH_RE})\\.?${E}(?:\\s*,?\\s*(\\d{4})(?!\\d))?`,
-  );
-  for (let m = dayFirst.exec(f); m; m = dayFirst.exec(f)) {
+  DAY_FIRST.lastIndex = 0;
+  for (let m = DAY_FIRST.exec(f); m; m = DAY_FIRST.exec(f)) {
     out.push(mention(m.index, m.index + m[0].length, Number(m[1]), MONTHS[m[2] ?? ''] ?? 0, fullYear(m[3])));
   }
-  const monthFirst = rx(
-    `${B}(${MONTH_RE})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?![\\d:])(?!\\s*(?:h|heures?|am|pm|:)${E})(?:,?\\s+(\\d{4})(?!\\d))?`,
-  );
-  for (let m = monthFirst.exec(f); m; m = monthFirst.exec(f)) {
+  MONTH_FIRST.lastIndex = 0;
+  for (let m = MONTH_FIRST.exec(f); m; m = MONTH_FIRST.exec(f)) {
     const s = m.index;
     const e = s + m[0].length;
     if (out.some((o) => o.index < e && s < o.end)) continue;
     out.push(mention(s, e, Number(m[2]), MONTHS[m[1] ?? ''] ?? 0, fullYear(m[3])));
   }
-  const slash = /(?<![\d/.:])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}|\d{2}))?(?![\d/])/g;
-  for (let m = slash.exec(f); m; m = slash.exec(f)) {
+  SLASHED.lastIndex = 0;
+  for (let m = SLASHED.exec(f); m; m = SLASHED.exec(f)) {
     out.push(mention(m.index, m.index + m[0].length, Number(m[1]), Number(m[2]), fullYear(m[3])));
   }
   return out.sort((a, b) => a.index - b.index);
@@ -216,6 +270,9 @@ export function hasImpossibleDate(text: string): boolean {
 // Parsing.
 
 const CASUAL_TIME = /^casualReference\/(morning|afternoon|evening|night|tonight|noon|midnight|lastNight)$/;
+/** A number chrono may have taken for an hour, unless a month follows it ({@link MONTH_AHEAD}). */
+const BARE_NUMBER = /(?<![\d/.:])\d{1,2}(?![\d/.:]|\s*(?:er|re|e|eme|st|nd|rd|th)\b)/gu;
+const MONTH_AHEAD = new RegExp(`^\\s*(?:${MONTH_RE})`, 'iu');
 const TIME_MARKER = /\d:\d\d|\d\s*(?:am|pm|a\.m\.|p\.m\.)|(?:^|[^\p{L}])(?:à|a|at|vers|around|noon|midnight)(?:[^\p{L}]|$)/iu;
 
 interface Candidate {
@@ -257,11 +314,11 @@ function firstResult(parser: Chrono, text: string, ref: Date): Candidate | null 
     const relative = hasTag(c, /^result\/relative/) || hasTag(c, /^casualReference\/now$/);
     if (c.isCertain('hour') && !relative && !hasTag(c, CASUAL_TIME) && !TIME_MARKER.test(r.text)) {
       // chrono took a bare number for an hour (`Commander 12 vendredi`, `mardi 3`): blank it out.
-      const bare = /(?<![\d/.:])\d{1,2}(?![\d/.:]|\s*(?:er|re|e|eme|st|nd|rd|th)\b)/gu;
       let masked = false;
-      for (let m = bare.exec(r.text); m; m = bare.exec(r.text)) {
+      BARE_NUMBER.lastIndex = 0;
+      for (let m = BARE_NUMBER.exec(r.text); m; m = BARE_NUMBER.exec(r.text)) {
         const after = r.text.slice(m.index + m[0].length);
-        if (new RegExp(`^\\s*(?:${MONTH_RE})`, 'iu').test(foldSameLength(after))) continue;
+        if (MONTH_AHEAD.test(foldSameLength(after))) continue;
         mt.mask(r.index + m.index, r.index + m.index + m[0].length);
         masked = true;
       }
@@ -291,7 +348,7 @@ export function parseWhen(text: string, opts: WhenOptions): WhenMatch | null {
 
   const nowZ = DateTime.fromJSDate(opts.now, { zone: opts.zone });
   const ref = fakeLocal(nowZ);
-  const [mineParser, otherParser] = opts.locale === 'en' ? [chronoEn.GB, chronoFr.casual] : [chronoFr.casual, chronoEn.GB];
+  const [mineParser, otherParser] = opts.locale === 'en' ? [EN, FR] : [FR, EN];
   const mine = firstResult(mineParser, text, ref);
   // The other language can only win by starting earlier or reaching further: not when the
   // member's own already covers all of the text (`vendredi 17h`), which saves a parse.

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import * as chronoEn from 'chrono-node/en';
+import * as chronoFr from 'chrono-node/fr';
 import { hasImpossibleDate, isValidZone, parseWhen, type TimeLocale } from '../../src/time/index.js';
+import { foldSameLength } from '../../src/time/mapped.js';
+import { withFixedPatterns } from '../../src/time/when.js';
 
 // Monday 30 November 2026, 10:00 in Paris (CET, UTC+1).
 const NOW = new Date('2026-11-30T09:00:00.000Z');
@@ -215,6 +219,59 @@ describe('parseWhen — independent of the process time zone', () => {
     } finally {
       if (saved === undefined) delete process.env.TZ;
       else process.env.TZ = saved;
+    }
+  });
+});
+
+describe('chrono instances whose parsers build their pattern once', () => {
+  type Chrono = ReturnType<typeof withFixedPatterns>;
+  const pair = () => [chronoFr.createCasualConfiguration(true), chronoEn.configuration.createCasualConfiguration(true)] as const;
+  const [frStock, enStock] = pair().map((c) => new chronoFr.Chrono(c));
+  const [frFixed, enFixed] = pair().map(withFixedPatterns);
+
+  /** The parsers whose `pattern` is a different object from one parse to the next. */
+  function rebuilt(chrono: Chrono): string[] {
+    const context = { option: { forwardDate: true }, refDate: NOW } as never;
+    return chrono.parsers.filter((p) => p.pattern(context) !== p.pattern(context)).map((p) => p.constructor.name);
+  }
+
+  it('keeps every parser’s pattern, where chrono.fr rebuilds some at every parse', () => {
+    expect(rebuilt(frStock!).length).toBeGreaterThan(0);
+    expect(rebuilt(frFixed!)).toEqual([]);
+    expect(rebuilt(enFixed!)).toEqual([]);
+  });
+
+  it('reads every phrase as the stock instances do', () => {
+    const phrases = [
+      ...FRENCH.map(([t]) => t),
+      ...ENGLISH.map(([t]) => t),
+      'la semaine prochaine', 'les 2 prochaines semaines', 'le mois dernier', 'dans 3 jours', 'en 2 semaines',
+      'pour 3 jours', 'il y a 2 jours', 'il y a 3 heures', 'réunion mardi prochain 18:00', 'in 3 weeks', '2 days ago',
+      'next month', 'within 2 hours',
+    ];
+    const shape = (chrono: Chrono, text: string) =>
+      chrono.parse(text, NOW, { forwardDate: true }).map((r) => ({ index: r.index, text: r.text, at: r.start.date().toISOString(), tags: [...r.tags()].sort() }));
+    let found = 0;
+    for (const text of phrases) {
+      for (const [stock, fixed] of [[frStock!, frFixed!], [enStock!, enFixed!]] as const) {
+        const expected = shape(stock, text);
+        found += expected.length;
+        expect(shape(fixed, text), text).toEqual(expected);
+      }
+    }
+    expect(found).toBeGreaterThan(phrases.length);
+  });
+});
+
+describe('foldSameLength', () => {
+  it('lower-cases and strips accents, one unit for one', () => {
+    for (const [input, folded] of [
+      ['Vendredi 17H', 'vendredi 17h'],
+      ['Février à Noël', 'fevrier a noel'],
+      ['Œuvre 🎉 ÉTÉ', 'œuvre 🎉 ete'],
+    ]) {
+      expect(foldSameLength(input!)).toBe(folded);
+      expect(foldSameLength(input!).length).toBe(input!.length);
     }
   });
 });
