@@ -6,18 +6,30 @@
  * pays one transaction for many jobs; a quiet one handles each job alone, at most `lingerMs`
  * later. `run` answers for each item in order; if it throws, every item of that batch gets the
  * error.
+ *
+ * With `parallelWhenFull`, a batch starts beside a running one only once a full batch (`max`
+ * items) waits; fewer wait for the running batches to end and then go together. Under a steady
+ * trickle the items then share batches instead of each paying a batch of its own on the same
+ * event loop, while a burst still runs `parallel` batches at a time (docs/performance.md, tenth
+ * round).
  */
-export function batcher<I, O>(opts: { max: number; lingerMs: number; parallel?: number }, run: (items: I[]) => Promise<O[]>): (item: I) => Promise<O> {
-  const { max, lingerMs, parallel = 1 } = opts;
+export function batcher<I, O>(
+  opts: { max: number; lingerMs: number; parallel?: number; parallelWhenFull?: boolean },
+  run: (items: I[]) => Promise<O[]>,
+): (item: I) => Promise<O> {
+  const { max, lingerMs, parallel = 1, parallelWhenFull = false } = opts;
   const waiting: { item: I; resolve: (out: O) => void; reject: (err: unknown) => void }[] = [];
   let running = 0;
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+
+  /** Whether another batch may start now: a free slot, and beside a running one, a full batch. */
+  const mayStart = () => running < parallel && (running === 0 || !parallelWhenFull || waiting.length >= max);
 
   const drain = async () => {
     if (lingerMs > 0) clearTimeout(timer as NodeJS.Timeout);
     else clearImmediate(timer as NodeJS.Immediate);
     timer = undefined;
-    if (running >= parallel || waiting.length === 0) return;
+    if (!mayStart() || waiting.length === 0) return;
     running++;
     while (waiting.length > 0) {
       const batch = waiting.splice(0, max);
@@ -36,7 +48,8 @@ export function batcher<I, O>(opts: { max: number; lingerMs: number; parallel?: 
   return (item) =>
     new Promise<O>((resolve, reject) => {
       waiting.push({ item, resolve, reject });
-      if (running >= parallel) return;
+      // Otherwise a running batch takes it when it ends.
+      if (!mayStart()) return;
       if (waiting.length >= max) void drain();
       else timer ??= lingerMs > 0 ? setTimeout(() => void drain(), lingerMs) : setImmediate(() => void drain());
     });

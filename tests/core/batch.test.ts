@@ -54,6 +54,48 @@ describe('batcher', () => {
     expect(most).toBe(2);
   });
 
+  it('with parallelWhenFull, starts a batch beside a running one only for a full batch', async () => {
+    let running = 0;
+    let most = 0;
+    const batches: number[][] = [];
+    const make = (parallelWhenFull: boolean) =>
+      batcher({ max: 3, lingerMs: 0, parallel: 3, parallelWhenFull }, async (items: number[]) => {
+        running++;
+        most = Math.max(most, running);
+        batches.push([...items]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running--;
+        return items;
+      });
+    const trickle = async (add: (i: number) => Promise<number>) => {
+      const out: Promise<number>[] = [add(1)];
+      for (const i of [2, 3]) {
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        out.push(add(i));
+      }
+      return Promise.all(out);
+    };
+    // A trickle while a batch runs: the items wait for it and go together.
+    expect(await trickle(make(true))).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1], [2, 3]]);
+    expect(most).toBe(1);
+    // Without the option, each starts a batch of its own beside the running one.
+    batches.length = 0;
+    most = 0;
+    expect(await trickle(make(false))).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1], [2], [3]]);
+    expect(most).toBe(3);
+    // A burst still runs batches side by side, each full.
+    batches.length = 0;
+    most = 0;
+    const add = make(true);
+    const first = add(0);
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    expect(await Promise.all([first, ...Array.from({ length: 9 }, (_, i) => add(i + 1))])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(batches).toEqual([[0], [1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    expect(most).toBe(3);
+  });
+
   it('rejects every item of a failed batch and goes on with the next', async () => {
     let calls = 0;
     const add = batcher({ max: 10, lingerMs: 0 }, async (items: string[]) => {
