@@ -7,23 +7,23 @@
  * later. `run` answers for each item in order; if it throws, every item of that batch gets the
  * error.
  *
- * With `parallelWhenFull`, a batch starts beside a running one only once a full batch (`max`
- * items) waits; fewer wait for the running batches to end and then go together. Under a steady
- * trickle the items then share batches instead of each paying a batch of its own on the same
- * event loop, while a burst still runs `parallel` batches at a time (docs/performance.md, tenth
- * round).
+ * With `parallelFrom`, a batch starts beside a running one only once that many items wait
+ * (default 1: any); fewer wait for the running batches to end and then go together. Under a
+ * steady trickle the items then share batches instead of each paying a batch of its own on the
+ * same event loop, while a burst still runs `parallel` batches at a time (docs/performance.md,
+ * tenth round).
  */
 export function batcher<I, O>(
-  opts: { max: number; lingerMs: number; parallel?: number; parallelWhenFull?: boolean },
+  opts: { max: number; lingerMs: number; parallel?: number; parallelFrom?: number },
   run: (items: I[]) => Promise<O[]>,
 ): (item: I) => Promise<O> {
-  const { max, lingerMs, parallel = 1, parallelWhenFull = false } = opts;
+  const { max, lingerMs, parallel = 1, parallelFrom = 1 } = opts;
   const waiting: { item: I; resolve: (out: O) => void; reject: (err: unknown) => void }[] = [];
   let running = 0;
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 
-  /** Whether another batch may start now: a free slot, and beside a running one, a full batch. */
-  const mayStart = () => running < parallel && (running === 0 || !parallelWhenFull || waiting.length >= max);
+  /** Whether another batch may start now: a free slot, and beside a running one, enough items. */
+  const mayStart = () => running < parallel && (running === 0 || waiting.length >= parallelFrom);
 
   const drain = async () => {
     if (lingerMs > 0) clearTimeout(timer as NodeJS.Timeout);

@@ -58,7 +58,7 @@ export function startWorkers(opts: WorkerOptions): Workers {
   // After commit, the batch's replies are dispatched (sent now or queued in one `addBulk`) and its
   // reminders scheduled together. If that fails, its jobs fail: a retry finds its events handled,
   // and the replies, still pending, are queued by the pending-row sweep, the reminders by reconcile.
-  const handle = batcher({ max: INBOUND_EVENTS_PER_JOB, lingerMs: 0, parallel: 3, parallelWhenFull: true }, async (items: InboundItem[]) => {
+  const handle = batcher({ max: INBOUND_EVENTS_PER_JOB, lingerMs: 0, parallel: 3, parallelFrom: INBOUND_EVENTS_PER_JOB }, async (items: InboundItem[]) => {
     const results = await handleInboundBatch(services, metrics, pipeline, items);
     const done = results.filter((r): r is InboundResult => !(r instanceof Error));
     try {

@@ -54,12 +54,12 @@ describe('batcher', () => {
     expect(most).toBe(2);
   });
 
-  it('with parallelWhenFull, starts a batch beside a running one only for a full batch', async () => {
+  it('with parallelFrom, starts a batch beside a running one only once that many items wait', async () => {
     let running = 0;
     let most = 0;
     const batches: number[][] = [];
-    const make = (parallelWhenFull: boolean) =>
-      batcher({ max: 3, lingerMs: 0, parallel: 3, parallelWhenFull }, async (items: number[]) => {
+    const make = (full: boolean) =>
+      batcher({ max: 3, lingerMs: 0, parallel: 3, parallelFrom: full ? 3 : 1 }, async (items: number[]) => {
         running++;
         most = Math.max(most, running);
         batches.push([...items]);
