@@ -49,16 +49,17 @@ export function startWorkers(opts: WorkerOptions): Workers {
   // Events taken at the same time (a job's, or several jobs' when they come one by one) are
   // handled in one transaction, three batches at a time in a burst: a batch's statements run one
   // after the other, so with two the process waited for PostgreSQL a fifth of a burst. Beside a
-  // running batch, another starts only for a full one; fewer events wait for it to end and go
-  // together, where each would otherwise pay a transaction of its own on the same event loop at
-  // a steady 200 commands/s (docs/performance.md, tenth round).
+  // running batch, another starts only for a full one, or for events that waited 100 ms (a slow
+  // batch, stuck on a lock or replaying its events, holds the others back no longer); fewer
+  // events wait for it to end and go together, where each would otherwise pay a transaction of
+  // its own on the same event loop at a steady 200 commands/s (docs/performance.md, tenth round).
   // Each locks its senders' communes first (in id order, so two batches cannot deadlock on them),
   // then runs a commune's events in order and the communes side by side, their new tasks
   // written together; a deadlock on other rows cancels one batch, which is replayed event by event.
   // After commit, the batch's replies are dispatched (sent now or queued in one `addBulk`) and its
   // reminders scheduled together. If that fails, its jobs fail: a retry finds its events handled,
   // and the replies, still pending, are queued by the pending-row sweep, the reminders by reconcile.
-  const handle = batcher({ max: INBOUND_EVENTS_PER_JOB, lingerMs: 0, parallel: 3, parallelFrom: INBOUND_EVENTS_PER_JOB }, async (items: InboundItem[]) => {
+  const handle = batcher({ max: INBOUND_EVENTS_PER_JOB, lingerMs: 0, parallel: 3, parallelFrom: INBOUND_EVENTS_PER_JOB, parallelAfterMs: 100 }, async (items: InboundItem[]) => {
     const results = await handleInboundBatch(services, metrics, pipeline, items);
     const done = results.filter((r): r is InboundResult => !(r instanceof Error));
     try {

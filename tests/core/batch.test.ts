@@ -96,6 +96,27 @@ describe('batcher', () => {
     expect(most).toBe(3);
   });
 
+  it('with parallelAfterMs, starts a batch beside a slow one once an item waited that long', async () => {
+    const order = async (after?: number) => {
+      const batches: number[][] = [];
+      const done: number[] = [];
+      const add = batcher({ max: 16, lingerMs: 0, parallel: 3, parallelFrom: 16, ...(after ? { parallelAfterMs: after } : {}) }, async (items: number[]) => {
+        batches.push([...items]);
+        // Item 0 makes a slow batch (a lock wait, a replay); the others are quick.
+        await new Promise((resolve) => setTimeout(resolve, items.includes(0) ? 300 : 5));
+        return items;
+      });
+      const slow = add(0).then((i) => done.push(i));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await Promise.all([slow, ...[1, 2].map((i) => add(i).then((j) => done.push(j)))]);
+      return { batches, done };
+    };
+    // Without it, the two wait for the slow batch to end.
+    expect(await order()).toEqual({ batches: [[0], [1, 2]], done: [0, 1, 2] });
+    // With it, they go together beside it, 20 ms later, and are done long before it.
+    expect(await order(20)).toEqual({ batches: [[0], [1, 2]], done: [1, 2, 0] });
+  });
+
   it('rejects every item of a failed batch and goes on with the next', async () => {
     let calls = 0;
     const add = batcher({ max: 10, lingerMs: 0 }, async (items: string[]) => {
