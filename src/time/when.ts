@@ -35,8 +35,8 @@ type ChronoConfiguration = NonNullable<ConstructorParameters<typeof chronoFr.Chr
  * Builds a chrono instance whose parsers each build their pattern once. chrono keeps a
  * parser's full pattern (its inner one behind a word boundary) while `innerPattern()` returns
  * the same object, but most French parsers return a new one at every call (a literal in the
- * method, or a RegExp built from strings), so chrono built and V8 compiled their full patterns
- * again at every parse (the tenth round, docs/performance.md). Here a parser compares inner
+ * method, or a RegExp built from strings), so chrono built their full patterns again at every
+ * parse (the tenth round, docs/performance.md). Here a parser compares inner
  * patterns by what they match (source and flags), and one whose `innerPattern` takes no
  * argument, which cannot depend on the parse, builds it once.
  */
@@ -116,9 +116,8 @@ const B = `(?<![${L}])`; // start boundary
 const E = `(?![${L}])`; // end boundary
 
 /**
- * A global, Unicode, case-insensitive pattern. Every pattern of this module is built once, here
- * at load: V8 compiles a RegExp at its first use and again after each of its mark-compacts for
- * one built anew, which made the first reads after a collection several times slower (the tenth
+ * A global, Unicode, case-insensitive pattern. Every pattern of this module is built once, at
+ * load: building a dozen of them at every call was a large share of a parse's CPU (the tenth
  * round, docs/performance.md). Users of a global pattern start it at `lastIndex` 0.
  */
 function rx(src: string): RegExp {

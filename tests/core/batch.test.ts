@@ -63,7 +63,8 @@ describe('batcher', () => {
         running++;
         most = Math.max(most, running);
         batches.push([...items]);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        // Long beside the 3 ms between the trickle's items, so that they come while it runs.
+        await new Promise((resolve) => setTimeout(resolve, 60));
         running--;
         return items;
       });
