@@ -25,19 +25,26 @@ export function reminderJobId(reminderId: string, at: Date | number): string {
 
 /**
  * Adds delayed jobs for the active reminders among `ids` (already scheduled ones are no-ops).
- * `now` is the app's clock: each job waits `nextAt - now`, so a reminder fires when the app's
- * time reaches it.
+ * `clock` is the app's: each job waits `nextAt - clock()`, read just before its jobs are added,
+ * so a reminder fires when the app's time reaches it however long the query before took.
  */
-export async function scheduleReminders(prisma: PrismaClient | Tx, queues: Queues, ids: Iterable<string>, now: Date): Promise<number> {
+export async function scheduleReminders(prisma: PrismaClient | Tx, queues: Queues, ids: Iterable<string>, clock: () => Date): Promise<number> {
   const list = [...ids];
   if (list.length === 0) return 0;
   const rows = await prisma.reminder.findMany({ where: { id: { in: list }, status: 'ACTIVE', nextAt: { not: null } }, select: { id: true, nextAt: true } });
-  await addJobs(queues, rows as { id: string; nextAt: Date }[], now.getTime());
+  await addJobs(queues, rows as { id: string; nextAt: Date }[], clock);
   return rows.length;
 }
 
-async function addJobs(queues: Queues, rows: { id: string; nextAt: Date }[], now: number): Promise<void> {
+/**
+ * Adds the delayed jobs of `rows`, a thousand at a time. Each job's delay is measured from the
+ * clock read just before its `addBulk`, since BullMQ counts it from then: a delay measured from
+ * an earlier instant would have each job fire that much late (a reconcile of 100,000 reminders,
+ * page after page, takes seconds; docs/performance.md, eleventh round).
+ */
+async function addJobs(queues: Queues, rows: { id: string; nextAt: Date }[], clock: () => Date): Promise<void> {
   for (let i = 0; i < rows.length; i += 1000) {
+    const now = clock().getTime();
     await queues.reminders.addBulk(
       rows.slice(i, i + 1000).map((r) => ({
         name: 'fire',
@@ -74,7 +81,7 @@ export async function reconcileReminders(services: Services, queues: Queues, hor
       ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
     });
     if (rows.length === 0) break;
-    await addJobs(queues, rows as { id: string; nextAt: Date }[], now.getTime());
+    await addJobs(queues, rows as { id: string; nextAt: Date }[], services.clock);
     scheduled += rows.length;
     cursor = rows.at(-1)!.id;
   }
@@ -223,7 +230,7 @@ async function fireReminders(services: Services, queues: Queues, dispatch: Dispa
   }, { maxWait: 10_000, timeout: 15_000 });
   if (!result) return jobs.map(() => 'stale');
   await dispatch(result.written);
-  if (result.next.length > 0) await scheduleReminders(prisma, queues, result.next, services.clock());
+  if (result.next.length > 0) await scheduleReminders(prisma, queues, result.next, services.clock);
   return jobs.map((job, i) => (result.fires[i] ? `sent ${result.sent.get(job.reminderId) ?? 0}` : 'stale'));
 }
 

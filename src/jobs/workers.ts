@@ -65,7 +65,7 @@ export function startWorkers(opts: WorkerOptions): Workers {
     try {
       await delivery.dispatch(done.flatMap((r) => r.replies));
       const reminderIds = done.flatMap((r) => r.reminderIds ?? []);
-      if (reminderIds.length) await scheduleReminders(services.prisma, queues, reminderIds, services.clock());
+      if (reminderIds.length) await scheduleReminders(services.prisma, queues, reminderIds, services.clock);
     } catch (err) {
       const failed = err instanceof Error ? err : new Error(String(err));
       return results.map((r) => (r instanceof Error ? r : failed));

@@ -18,7 +18,7 @@ describe('reminders through the console and the real queues', () => {
   /** Brings a reminder's next firing to `inMs` from now and schedules it, as the reconciler would. */
   const dueSoon = async (id: string, inMs = 300) => {
     await h.prisma.reminder.update({ where: { id }, data: { nextAt: new Date(Date.now() + inMs) } });
-    await scheduleReminders(h.prisma, h.app.queues, [id], h.app.services.clock());
+    await scheduleReminders(h.prisma, h.app.queues, [id], h.app.services.clock);
   };
   const printed = (text: string) => until(`"${text}" printed`, () => h.transcript().includes(text));
 
@@ -139,6 +139,35 @@ describe('reminders through the console and the real queues', () => {
     expect(h.transcript()).toContain('• arroser les fleurs');
     expect(h.transcript()).not.toContain('🔔 Rappel : arroser les fleurs');
     expect((await h.prisma.reminder.findUniqueOrThrow({ where: { id: old.id } })).status).toBe('DONE');
+  });
+
+  it('schedules each reminder for its own time, however long reconciling many of them takes', async () => {
+    // 12,000 reminders, an hour or more ahead: three pages of the reconciler, twelve addBulks,
+    // the last hundreds of milliseconds after the reconcile began.
+    const count = 12_000;
+    const at0 = Date.now() + 3600_000;
+    const { communeId, members } = h.demo;
+    await h.prisma.$executeRaw`
+      INSERT INTO "Reminder" ("id", "communeId", "number", "kind", "createdById", "targetMemberId", "text", "firstAt", "timezone", "nextAt", "status", "updatedAt")
+      SELECT 'many_' || i, ${communeId}, 900000 + i, 'USER', ${members.maire}, ${members.maire}, 'rappel ' || i,
+        to_timestamp((${at0}::float8 + i * 500) / 1000), 'Europe/Paris', to_timestamp((${at0}::float8 + i * 500) / 1000), 'ACTIVE', now()
+      FROM generate_series(0, ${count - 1}::int) i`;
+    try {
+      await reconcileReminders(h.app.services, h.app.queues, 6 * 3600_000, 12 * 3600_000);
+      // BullMQ's delayed set: the score is the instant a job falls due, times 4096 (plus a counter).
+      const scored = await h.app.services.redis.zrange(`${h.app.queues.prefix}:reminders:delayed`, 0, -1, 'WITHSCORES');
+      const offBy: number[] = [];
+      for (let i = 0; i < scored.length; i += 2) {
+        const m = /^reminder-many_\d+-(\d+)$/.exec(scored[i]!);
+        if (m) offBy.push(Math.floor(Number(scored[i + 1]) / 0x1000) - Number(m[1]));
+      }
+      expect(offBy).toHaveLength(count);
+      // Each due within 150 ms of its reminder's time: measured from one clock reading at the start,
+      // the delays made the last pages fall due as late as the reconcile had taken by then.
+      expect(Math.max(...offBy.map(Math.abs))).toBeLessThan(150);
+    } finally {
+      await h.prisma.reminder.deleteMany({ where: { id: { startsWith: 'many_' } } });
+    }
   });
 
   it('ignores a stale job whose reminder moved', async () => {

@@ -147,7 +147,7 @@ describe('matrix adapter, end to end', () => {
     const reminder = await m.h.prisma.reminder.findFirstOrThrow({ where: { kind: 'USER', text: 'appeler le SDIS' } });
     // Bring the firing to now, as the reconciler would for a reminder that is due.
     await m.h.prisma.reminder.update({ where: { id: reminder.id }, data: { nextAt: new Date(Date.now() + 200) } });
-    await scheduleReminders(m.h.prisma, m.h.app.queues, [reminder.id], m.h.app.services.clock());
+    await scheduleReminders(m.h.prisma, m.h.app.queues, [reminder.id], m.h.app.services.clock);
     const fired = await m.botMessage(lucieDm, before + 1);
     expect(fired.content.body).toMatch(/^🔔 Rappel : appeler le SDIS\n1\. ✅ Fait · 2\. ⏰ Reporter/);
     expect(fired.content.formatted_body).toContain('<b>Rappel</b>');

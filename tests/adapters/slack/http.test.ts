@@ -225,7 +225,7 @@ describe('slack adapter (HTTP mode, Bolt, signed requests)', () => {
     // Bring it forward to now rather than wait until tomorrow 9:00.
     const due = new Date(Date.now() + 200);
     await h.prisma.reminder.update({ where: { id: reminder.id }, data: { nextAt: due } });
-    await scheduleReminders(h.prisma, h.app.queues, [reminder.id], h.app.services.clock());
+    await scheduleReminders(h.prisma, h.app.queues, [reminder.id], h.app.services.clock);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'chat.postMessage' && c.args.channel === ADELE.dm && textOf(c).includes('appeler le SDIS')));
     const fired = postsTo(ADELE.dm).filter((c) => textOf(c).includes('appeler le SDIS'));
     expect(fired).toHaveLength(1);
