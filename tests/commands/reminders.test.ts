@@ -155,7 +155,7 @@ describe('reminders through the console and the real queues', () => {
     try {
       await reconcileReminders(h.app.services, h.app.queues, 6 * 3600_000, 12 * 3600_000);
       // BullMQ's delayed set: the score is the instant a job falls due, times 4096 (plus a counter).
-      const scored = await h.app.services.redis.zrange(`${h.app.queues.prefix}:reminders:delayed`, 0, -1, 'WITHSCORES');
+      const scored = await h.app.services.redis.zrange(`${h.app.queues.prefix}:reminders:delayed`, '0', '-1', 'WITHSCORES');
       const offBy: number[] = [];
       for (let i = 0; i < scored.length; i += 2) {
         const m = /^reminder-many_\d+-(\d+)$/.exec(scored[i]!);
