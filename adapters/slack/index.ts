@@ -1,11 +1,12 @@
 /**
- * The Slack adapter (Bolt). Socket Mode when an app token is given, else HTTP mode on Pilote's
- * shared server at `/slack/events` with the signing secret (`receiver.ts`). Events become core
+ * The Slack adapter (Bolt). Socket Mode when an app token is given (`socket-receiver.ts`), else
+ * HTTP mode on Pilote's shared server at `/slack/events` with the signing secret (`receiver.ts`);
+ * either way Slack hears that an event was taken only once it is queued (`held.ts`). Events become core
  * events (`inbound.ts`, `listeners.ts`), messages render as Block Kit (`render.ts`) and are sent
  * by `sender.ts`, Web API failures become delivery errors (`errors.ts`). The Web API client never
  * retries by itself: the delivery worker does.
  */
-import { App, SocketModeReceiver, webApi, type AuthorizeResult } from '@slack/bolt';
+import { App, webApi, type AuthorizeResult } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config.js';
 import type { Adapter, ChatAddress, HttpRoute, InboundEvent, InboundSink, OutboundMessage, SendResult } from '../../src/core/types.js';
@@ -18,6 +19,7 @@ import { boltLogger } from './logger.js';
 import { SlackProfiles } from './profiles.js';
 import { SlackHttpReceiver } from './receiver.js';
 import { SlackSender } from './sender.js';
+import { SlackSocketReceiver } from './socket-receiver.js';
 
 /** Where Slack sends events, commands and interactivity in HTTP mode. */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -42,7 +44,7 @@ export interface SlackAdapterOptions {
   now?: () => number;
   /** How long to wait for a sender's profile before queuing without it. */
   profileTimeoutMs?: number;
-  /** HTTP mode: answer Slack after this even if the event is not queued yet (default 2500 ms). */
+  /** Stop waiting for an event to be queued after this (default 2500 ms; Slack gives up at 3 s). */
   ackTimeoutMs?: number;
   /** Pilote's command names and aliases: `/name` hints in replies become `/pilote name`. */
   commandNames?: readonly string[];
@@ -63,8 +65,8 @@ export class SlackAdapter implements Adapter {
   readonly client: webApi.WebClient;
   /** The Bolt app the listeners run in. */
   readonly bolt: App;
-  /** Bolt's Socket Mode receiver, or Pilote's HTTP receiver. */
-  readonly receiver: SlackHttpReceiver | SocketModeReceiver;
+  /** Pilote's Socket Mode receiver, or its HTTP receiver. */
+  readonly receiver: SlackSocketReceiver | SlackHttpReceiver;
   private readonly opts: SlackAdapterOptions;
   private readonly logger: Logger;
   private identity?: SlackIdentity;
@@ -84,16 +86,11 @@ export class SlackAdapter implements Adapter {
     this.client = new webApi.WebClient(opts.botToken, clientOptions);
     this.sender = new SlackSender(this.client, this.logger, opts.commandNames);
     this.profiles = new SlackProfiles(this.client, this.logger, opts.profileTimeoutMs);
+    const held = { logger: this.logger, locale: opts.locale ?? 'fr', ...(opts.ackTimeoutMs ? { ackTimeoutMs: opts.ackTimeoutMs } : {}) };
     this.receiver =
       this.mode === 'socket'
-        ? new SocketModeReceiver({ appToken: opts.appToken!, logger: log, installerOptions: { clientOptions: { slackApiUrl } } })
-        : new SlackHttpReceiver({
-            signingSecret: opts.signingSecret!,
-            logger: this.logger,
-            locale: opts.locale ?? 'fr',
-            ...(opts.now ? { now: opts.now } : {}),
-            ...(opts.ackTimeoutMs ? { ackTimeoutMs: opts.ackTimeoutMs } : {}),
-          });
+        ? new SlackSocketReceiver({ appToken: opts.appToken!, slackApiUrl, ...held })
+        : new SlackHttpReceiver({ signingSecret: opts.signingSecret!, ...held, ...(opts.now ? { now: opts.now } : {}) });
     this.bolt = new App({
       receiver: this.receiver,
       authorize: async () => this.authorization(),

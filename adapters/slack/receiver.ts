@@ -5,10 +5,11 @@
  * event to the ingress of the inbound queue — within Slack's 3 seconds, before any database work.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+import type { App, Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { HttpRoute } from '../../src/core/types.js';
 import { t, type Locale } from '../../src/i18n/index.js';
+import { runHeld } from './held.js';
 import { checkSlackSignature } from './signature.js';
 
 /** Options of {@link SlackHttpReceiver}. */
@@ -137,48 +138,19 @@ export class SlackHttpReceiver implements Receiver {
   }
 
   private async dispatch(app: App, body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { logger } = this.opts;
-    const isCommand = typeof body.command === 'string';
     const retry = header(req, 'x-slack-retry-num');
-    const retryReason = header(req, 'x-slack-retry-reason');
-    let ackBody: unknown;
-    let acked = false;
-    const event: ReceiverEvent = {
-      body,
-      ...(retry !== undefined && /^\d+$/.test(retry) ? { retryNum: Number(retry) } : {}),
-      ...(retryReason ? { retryReason } : {}),
-      ack: async (response?: unknown) => {
-        if (acked) return;
-        acked = true;
-        ackBody = response;
-      },
-    };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.opts.ackTimeoutMs);
+    const held = await runHeld(app, body, {
+      timeoutMs: this.opts.ackTimeoutMs,
+      logger: this.opts.logger,
+      retryNum: retry !== undefined && /^\d+$/.test(retry) ? Number(retry) : undefined,
+      retryReason: header(req, 'x-slack-retry-reason'),
     });
-    const outcome = await Promise.race([
-      app.processEvent(event).then(
-        () => 'done' as const,
-        (err: unknown) => {
-          logger.warn({ err: (err as { original?: unknown }).original ?? err }, 'slack: could not queue the request');
-          return 'failed' as const;
-        },
-      ),
-      timeout,
-    ]);
-    clearTimeout(timer);
-    // Bolt acknowledges events itself before the listeners run: only a command's or a button's
-    // ack says the event was queued.
-    const queued = acked && body.type !== 'event_callback';
-    if (outcome === 'done' || (outcome === 'timeout' && queued)) {
-      // Acknowledged by a listener, or nothing listened (an event Pilote ignores): both are a 200.
-      reply(res, 200, ackBody === undefined || ackBody === null ? '' : (ackBody as object | string));
+    if (held.queued) {
+      reply(res, 200, held.response === undefined || held.response === null ? '' : (held.response as object | string));
       return;
     }
-    if (outcome === 'timeout') logger.warn('slack: request not queued within the ack deadline');
     // Events come back (Slack retries on 5xx); a slash command gets a short answer instead.
-    if (isCommand) reply(res, 200, { response_type: 'ephemeral', text: t(this.opts.locale, 'core.unavailable') });
+    if (typeof body.command === 'string') reply(res, 200, { response_type: 'ephemeral', text: t(this.opts.locale, 'core.unavailable') });
     else reply(res, 503, 'unavailable\n');
   }
 }

@@ -2,7 +2,9 @@
  * The Socket Mode side of the fake Slack: a tiny WebSocket server (RFC 6455 handshake and text,
  * ping and close frames; enough for Bolt's Socket Mode client) on the fake's HTTP server. It
  * greets with `hello`, pushes envelopes (`events_api`, `slash_commands`, `interactive`) and
- * records the client's acknowledgements.
+ * records the client's acknowledgements. As Slack does, it sends an Events API envelope that was
+ * not acknowledged again, as a new envelope with `retry_attempt` and `retry_reason`, three times
+ * at most (Slack: at 3 s, then after a minute and five; here after `retryDelaysMs`).
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
@@ -20,6 +22,8 @@ export interface FakeSocketMode {
   connected(timeoutMs?: number): Promise<void>;
   /** Pushes an envelope to the connected client; returns its envelope id. */
   push(type: 'events_api' | 'slash_commands' | 'interactive', payload: unknown, extra?: Record<string, unknown>): string;
+  /** The envelope ids an Events API envelope was sent with: the first, then each retry's. */
+  attemptsOf(envelopeId: string): string[];
   acks: SocketAck[];
   /** Resolves with the ack of an envelope (rejects after `timeoutMs`). */
   ackOf(envelopeId: string, timeoutMs?: number): Promise<SocketAck>;
@@ -72,13 +76,19 @@ function readFrames(buf: Buffer): { frames: { opcode: number; data: Buffer }[]; 
   return { frames, rest: buf.subarray(at) };
 }
 
-/** Serves Socket Mode WebSockets at `path` on `server`. */
-export function attachSocketMode(server: Server, path: string): FakeSocketMode {
+/** When Slack sends an unacknowledged Events API envelope again (ms after the attempt before). */
+const SLACK_RETRY_DELAYS_MS = [3000, 60_000, 300_000];
+
+/** Serves Socket Mode WebSockets at `path` on `server`; unacknowledged events come back after `retryDelaysMs`. */
+export function attachSocketMode(server: Server, path: string, retryDelaysMs: readonly number[] = SLACK_RETRY_DELAYS_MS): FakeSocketMode {
   let socket: Duplex | undefined;
   let greeted: (() => void) | undefined;
   let ready = new Promise<void>((resolve) => (greeted = resolve));
   let seq = 0;
   const acks: SocketAck[] = [];
+  /** Envelope ids of each event's attempts, by its first envelope id. */
+  const attempts = new Map<string, string[]>();
+  const retries = new Set<NodeJS.Timeout>();
 
   server.on('upgrade', (req: IncomingMessage, sock: Duplex) => {
     const key = req.headers['sec-websocket-key'];
@@ -129,12 +139,35 @@ export function attachSocketMode(server: Server, path: string): FakeSocketMode {
     },
     push(type, payload, extra = {}) {
       if (!socket) throw new Error('fake socket mode: no client connected');
-      const envelope_id = `env-${++seq}`;
-      socket.write(frame(0x1, Buffer.from(JSON.stringify({ envelope_id, type, payload, accepts_response_payload: type !== 'events_api', ...extra }))));
-      return envelope_id;
+      const send = (attempt: number): string => {
+        const envelope_id = `env-${++seq}`;
+        const retry = attempt > 0 ? { retry_attempt: attempt, retry_reason: 'timeout' } : {};
+        socket?.write(frame(0x1, Buffer.from(JSON.stringify({ envelope_id, type, payload, accepts_response_payload: type !== 'events_api', ...retry, ...extra }))));
+        return envelope_id;
+      };
+      const first = send(0);
+      if (type !== 'events_api') return first;
+      attempts.set(first, [first]);
+      const later = (attempt: number) => {
+        const delay = retryDelaysMs[attempt - 1];
+        if (delay === undefined) return;
+        const timer = setTimeout(() => {
+          retries.delete(timer);
+          const sent = attempts.get(first)!;
+          if (acks.some((a) => sent.includes(a.envelope_id)) || !socket) return;
+          sent.push(send(attempt));
+          later(attempt + 1);
+        }, delay);
+        retries.add(timer);
+      };
+      later(1);
+      return first;
     },
+    attemptsOf: (id) => attempts.get(id) ?? [id],
     ackOf: (id, timeoutMs = 5000) => wait(() => acks.find((a) => a.envelope_id === id), timeoutMs, `ack of ${id}`),
     close() {
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
       socket?.destroy();
       socket = undefined;
     },

@@ -50,6 +50,8 @@ export interface FakeSlackOptions {
   botUserId?: string;
   botId?: string;
   users?: Record<string, FakeUser>;
+  /** Socket Mode: when an unacknowledged event is sent again (default Slack's 3 s, 1 min, 5 min). */
+  socketRetryDelaysMs?: readonly number[];
 }
 
 /** The running fake; see the module comment. */
@@ -197,7 +199,7 @@ export async function startFakeSlack(opts: FakeSlackOptions): Promise<FakeSlack>
       res.end(JSON.stringify(response));
     })();
   });
-  const socket = attachSocketMode(server, '/socket-mode');
+  const socket = attachSocketMode(server, '/socket-mode', opts.socketRetryDelaysMs);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   socketUrl = `ws://127.0.0.1:${port}/socket-mode?ticket=fake`;

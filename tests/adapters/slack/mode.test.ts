@@ -1,13 +1,13 @@
 /**
- * Which receiver the configuration selects: Socket Mode (Bolt's SocketModeReceiver, started for
+ * Which receiver the configuration selects: Socket Mode (Pilote's, on the Slack Socket Mode client, started for
  * real against the fake Web API) with an app token, HTTP mode on the shared server otherwise.
  */
 import { readFileSync } from 'node:fs';
-import { SocketModeReceiver } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackAdapter, SLACK_EVENTS_PATH, slackMode } from '../../../adapters/slack/index.js';
 import { SLASH_COMMAND } from '../../../adapters/slack/listeners.js';
 import { SlackHttpReceiver } from '../../../adapters/slack/receiver.js';
+import { SlackSocketReceiver } from '../../../adapters/slack/socket-receiver.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
 import { createAdapters } from '../../../src/platforms.js';
@@ -38,7 +38,7 @@ describe('slack adapter: receiving mode', () => {
     expect(socket.platform).toBe('slack');
     const s = socket as ReturnType<typeof createSlackAdapter>;
     expect(s.mode).toBe('socket');
-    expect(s.receiver).toBeInstanceOf(SocketModeReceiver);
+    expect(s.receiver).toBeInstanceOf(SlackSocketReceiver);
     expect(s.routes()).toEqual([]);
 
     const http = createSlackAdapter(config({ SLACK_SIGNING_SECRET: 's' }), createLogger('silent'));

@@ -1,5 +1,5 @@
 /**
- * Socket Mode end to end: Bolt's SocketModeReceiver asks the fake Web API for a socket with the
+ * Socket Mode end to end: Pilote's Socket Mode receiver asks the fake Web API for a socket with the
  * app token, connects to the fake's WebSocket, and events, slash commands and button presses
  * pushed there reach the core and are acknowledged on the socket.
  */
@@ -61,7 +61,7 @@ describe('slack adapter (Socket Mode)', () => {
     const dm = directMessage(TEAM, 'Ev0SOCK1', { user: 'U0ADELE', channel: 'D0ADELE', text: `lier ${invitation.code}` });
     const envelope = fake.socket.push('events_api', payloadOf(dm.body, true), { retry_attempt: 0, retry_reason: '' });
     await fake.socket.ackOf(envelope);
-    // Bolt acknowledges events before its listeners run: wait for the job before settling it.
+    // The ack says the event is in the ingress: wait for the pump to take it before settling it.
     await waitForTaken(`slack-${TEAM}-Ev0SOCK1`);
     await h.app.settle(`slack-${TEAM}-Ev0SOCK1`);
     expect(String(fake.ok('chat.postMessage').at(-1)!.args.text)).toContain('Bienvenue Adèle Roux');
