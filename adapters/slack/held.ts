@@ -10,7 +10,7 @@ import type { App, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from 'pino';
 
 /** What became of a request: queued (with what a listener acknowledged it with), or not. */
-export type HeldOutcome = { queued: true; response: unknown } | { queued: false; reason: 'failed' | 'timeout' };
+export type HeldOutcome = { queued: true; response: unknown } | { queued: false };
 
 /**
  * Runs `body` through `app` and waits at most `timeoutMs` (Slack gives up at 3 s) for the
@@ -51,5 +51,5 @@ export async function runHeld(
   // Acknowledged by a listener, or nothing listened (an event Pilote ignores): both are taken.
   if (outcome === 'done' || (outcome === 'timeout' && acked && body.type !== 'event_callback')) return { queued: true, response };
   if (outcome === 'timeout') opts.logger.warn('slack: request not queued within the ack deadline');
-  return { queued: false, reason: outcome };
+  return { queued: false };
 }
