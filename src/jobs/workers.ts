@@ -5,7 +5,7 @@
  * commit are sent at once by this process where they can be, the rest go through `outbound`
  * ({@link createDelivery}).
  */
-import { Worker, type ConnectionOptions } from 'bullmq';
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Middleware, Services } from '../core/context.js';
 import type { Adapter, Platform } from '../core/types.js';
 import type { Metrics } from '../metrics.js';
@@ -27,6 +27,15 @@ export interface WorkerOptions {
   adapters: ReadonlyMap<Platform, Adapter>;
   concurrency: number;
 }
+
+/** Inbound batches that run at once in a process (each on a connection of the pool). */
+const INBOUND_PARALLEL = 3;
+
+/**
+ * How many `inbound` BullMQ workers a process runs, each taking one job (up to
+ * {@link INBOUND_EVENTS_PER_JOB} events) at a time: one more than the batches that run at once.
+ */
+const INBOUND_WORKERS = INBOUND_PARALLEL + 1;
 
 /** How many more jobs at once the outbound and reminder workers take than the others (they batch up to 64). */
 const BATCHED = 16;
@@ -59,7 +68,7 @@ export function startWorkers(opts: WorkerOptions): Workers {
   // After commit, the batch's replies are dispatched (sent now or queued in one `addBulk`) and its
   // reminders scheduled together. If that fails, its jobs fail: a retry finds its events handled,
   // and the replies, still pending, are queued by the pending-row sweep, the reminders by reconcile.
-  const handle = batcher({ max: INBOUND_EVENTS_PER_JOB, lingerMs: 0, parallel: 3, parallelFrom: INBOUND_EVENTS_PER_JOB, parallelAfterMs: 100 }, async (items: InboundItem[]) => {
+  const handle = batcher({ max: INBOUND_EVENTS_PER_JOB, lingerMs: 0, parallel: INBOUND_PARALLEL, parallelFrom: INBOUND_EVENTS_PER_JOB, parallelAfterMs: 100 }, async (items: InboundItem[]) => {
     const results = await handleInboundBatch(services, metrics, pipeline, items);
     const done = results.filter((r): r is InboundResult => !(r instanceof Error));
     try {
@@ -75,21 +84,27 @@ export function startWorkers(opts: WorkerOptions): Workers {
   // A job holds up to INBOUND_EVENTS_PER_JOB events (the ingress pump groups those that came
   // together). If any of them fails, the job is retried whole: those already handled are
   // recognised by their key and skipped.
-  const inbound = new Worker<InboundJob, string>(
-    INBOUND,
-    async (job) => {
-      const lastAttempt = job.attemptsMade + 1 >= maxInbound;
-      const events = inboundEvents(job.data);
-      // The pump ranked the events as it took them; an older version's job, or one with an event
-      // the pump could not read, is ranked here.
-      const ranks = inboundRanks(job.data) ?? (await rankEvents(services, events));
-      const results = await Promise.all(events.map((event, i) => handle({ event, lastAttempt, rank: ranks[i]! })));
-      const failed = results.find((r): r is Error => r instanceof Error);
-      if (failed) throw failed;
-      const handled = results as InboundResult[];
-      return `${handled.filter((r) => !r.duplicate).length} handled, ${handled.filter((r) => r.duplicate).length} duplicate, ${handled.reduce((n, r) => n + r.replies.length, 0)} replies`;
-    },
-    { connection, prefix: queues.prefix, concurrency: opts.concurrency * 2 },
+  const processInbound = async (job: Job<InboundJob>) => {
+    const lastAttempt = job.attemptsMade + 1 >= maxInbound;
+    const events = inboundEvents(job.data);
+    // The pump ranked the events as it took them; an older version's job, or one with an event
+    // the pump could not read, is ranked here.
+    const ranks = inboundRanks(job.data) ?? (await rankEvents(services, events));
+    const results = await Promise.all(events.map((event, i) => handle({ event, lastAttempt, rank: ranks[i]! })));
+    const failed = results.find((r): r is Error => r instanceof Error);
+    if (failed) throw failed;
+    const handled = results as InboundResult[];
+    return `${handled.filter((r) => !r.duplicate).length} handled, ${handled.filter((r) => r.duplicate).length} duplicate, ${handled.reduce((n, r) => n + r.replies.length, 0)} replies`;
+  };
+  // Several BullMQ workers that take one job each, rather than one that takes many: a worker
+  // with room for more jobs asks Redis for another before it starts the one it just took (a
+  // round trip that finds nothing when commands come one by one), and then wakes at once to the
+  // marker its own take left, to find nothing again. A worker of one job starts it at once and
+  // takes the next with its completion (`moveToFinished`). The jobs the others take meanwhile
+  // wait in the batcher and share the next batch (docs/performance.md, twelfth round).
+  const inbound = Array.from(
+    { length: INBOUND_WORKERS },
+    () => new Worker<InboundJob, string>(INBOUND, processInbound, { connection, prefix: queues.prefix, concurrency: 1 }),
   );
   // Deliveries and reminders are handled in batches (one query or transaction for many jobs,
   // docs/performance.md): a job waiting in a batch holds no connection, so these two workers
@@ -109,9 +124,9 @@ export function startWorkers(opts: WorkerOptions): Workers {
     prefix: queues.prefix,
     concurrency: Math.min(4, opts.concurrency),
   });
-  for (const w of [inbound, outbound, reminders, digests]) w.on('error', onError);
+  for (const w of [...inbound, outbound, reminders, digests]) w.on('error', onError);
   outbound.on('failed', (job, err) => {
     if (job) services.logger.warn({ outboxId: job.data.outboxId, attempts: job.attemptsMade, err: err.message }, 'delivery attempt failed');
   });
-  return { workers: [inbound, outbound, reminders, digests], delivery };
+  return { workers: [...inbound, outbound, reminders, digests], delivery };
 }

@@ -7,6 +7,7 @@ import { createTask } from '../../src/domain/tasks.js';
 import { CODE_ALPHABET } from '../../src/domain/members.js';
 import { countStatements } from '../helpers/db.js';
 import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
+import { until } from '../helpers/wait.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
 const NOW = new Date('2026-12-01T09:00:00Z');
@@ -224,6 +225,42 @@ describe('inbound events handled together (group commit)', () => {
       expect(await batches('replayed')).toBe(replayed);
       expect(await h.prisma.task.count({ where: { title: { startsWith: 'Ordre X' } } })).toBe(2);
       expect(await h.prisma.task.count({ where: { title: { startsWith: 'Ordre Y' } } })).toBe(2);
+    });
+
+    it('takes jobs beside one stuck on a lock, and their events share the next batch', async () => {
+      const committed = await batches('committed');
+      const inbound = h.app.queues.inbound;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const holding = new Promise<void>((resolve) => (locked = resolve));
+      // Saint-Pilote's row, held by another transaction: the batch of its mayor's event waits for it.
+      const lock = h.prisma.$transaction(
+        async (db) => {
+          await db.$queryRaw`SELECT 1 FROM "Commune" WHERE "id" = ${h.demo.communeId} FOR UPDATE`;
+          locked();
+          await gate;
+        },
+        { timeout: 20_000 },
+      );
+      try {
+        await holding;
+        const stuck = await inbound.add('events', { events: [says('beside-1', 'maire', 'tache Bloquée')] });
+        await until('the first job taken', async () => (await stuck.getState()) === 'active');
+        // Two more jobs of one event each, from Lannion, while the first is stuck.
+        await Promise.all(['un', 'deux'].map((n, i) => inbound.add('events', { events: [says(`beside-${i + 2}`, 'maire-lannion', `tache À côté ${n}`)] })));
+        await h.app.settle('beside-2', 5000);
+        await h.app.settle('beside-3', 5000);
+        expect(await h.prisma.task.count({ where: { communeId: other.id, title: { startsWith: 'À côté' } } })).toBe(2);
+        // Both in one batch (a batch of one is not counted), while the first still waits.
+        expect(await batches('committed')).toBe(committed + 1);
+        expect(await stuck.getState()).toBe('active');
+      } finally {
+        release();
+        await lock;
+      }
+      await h.app.settle('beside-1');
+      expect(await replies('beside-1')).toEqual([expect.stringContaining('Bloquée')]);
     });
 
     it('links a newcomer before the communes’ events of the same batch run, as when events ran one after the other', async () => {
