@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { transaction } from '../src/db/sql.js';
 import type { InboundEvent, OutboundMessage } from '../src/core/types.js';
 import { reconcileReminders } from '../src/jobs/reminders.js';
 import { serve } from './lib/child.js';
@@ -263,7 +264,7 @@ serve({
    * pace, between two lines `promotion <tag> start|end` of the child's output. V8's
    * `--trace-gc-nvp`, on for the while, prints each scavenge's promoted bytes between them; the
    * bench reads them from the log (bench/scenarios/commands.ts). Kinds: `command` (submit, then
-   * wait for the delivery), `transaction` (an empty Prisma interactive transaction), `pg` (the
+   * wait for the delivery), `transaction` (an empty Prisma interactive transaction, opened as Pilote opens them), `pg` (the
    * raw baseline: BEGIN, three SELECT and COMMIT on one `pg` connection).
    */
   async promotion({ kind, n, tag, communes }: { kind: 'command' | 'transaction' | 'pg'; n: number; tag: number; communes: number }) {
@@ -277,7 +278,7 @@ serve({
         await app.submit(commandEvent(tag, i, communes));
         await delivered;
       } else if (kind === 'transaction') {
-        await app.services.prisma.$transaction(async () => undefined);
+        await transaction(app.services.prisma, async () => undefined);
       } else {
         const c = await pool!.connect();
         try {

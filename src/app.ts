@@ -27,6 +27,8 @@ import { startWorkers } from './jobs/workers.js';
 import type { Delivery } from './jobs/delivery.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { queryRaw } from './db/sql.js';
+import { Prisma } from './generated/prisma/client.js';
 
 /** Reminders due within this horizon always have their delayed job (re-created if missing). */
 const RECONCILE_HORIZON_MS = 6 * 3600_000;
@@ -173,7 +175,7 @@ export class App {
         port: config.HTTP_PORT,
         routes,
         ready: {
-          postgres: () => services.prisma.$queryRaw`SELECT 1`,
+          postgres: () => queryRaw(services.prisma, Prisma.sql`SELECT 1`),
           redis: () => services.redis.ping(),
         },
         metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),

@@ -13,6 +13,7 @@ import { createCommune } from './domain/communes.js';
 import { createInvitation } from './domain/members.js';
 import { parseRole } from './domain/roles.js';
 import { t } from './i18n/index.js';
+import { transaction } from './db/sql.js';
 
 /** Thrown for a CLI misuse; printed as is. */
 class CliError extends Error {}
@@ -92,7 +93,7 @@ function program(): Command {
       if (opts.epciSiren && !/^\d{9}$/.test(opts.epciSiren)) throw new CliError('--epci-siren must be 9 digits');
       if (opts.locale !== 'fr' && opts.locale !== 'en') throw new CliError('--locale must be fr or en');
       const created = await withPrisma(loadConfig(), (prisma) =>
-        prisma.$transaction((db) =>
+        transaction(prisma, (db) =>
           createCommune(db, {
             name: opts.name,
             insee: opts.insee,
@@ -118,7 +119,7 @@ function program(): Command {
       const code = await withPrisma(loadConfig(), async (prisma) => {
         const found = await prisma.commune.findUnique({ where: { insee: opts.commune.toUpperCase() } });
         if (!found) throw new UserError('E_NOT_FOUND', 'commune.notFound', { insee: opts.commune });
-        return prisma.$transaction((db) =>
+        return transaction(prisma, (db) =>
           createInvitation(db, null, { communeId: found.id, role, now: new Date(), ...(opts.name ? { name: opts.name } : {}) }),
         );
       });

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { PrismaClient } from '../../src/db/client.js';
+import { transaction } from '../../src/db/sql.js';
 import { dashboard } from '../../src/domain/dashboard.js';
 import { benchMember } from '../lib/seed.js';
 import { percentile } from '../lib/stats.js';
@@ -16,7 +17,7 @@ export async function dashboardLatency(prisma: PrismaClient, communes: number, q
     const c = 1 + Math.floor(Math.random() * communes);
     const actor = { memberId: benchMember(c, 1).memberId, communeId: `bc${c}`, role: 'MAYOR' as const, platform: 'CONSOLE' as const };
     const t0 = performance.now();
-    await prisma.$transaction((db) => dashboard(db, actor, new Date()));
+    await transaction(prisma, (db) => dashboard(db, actor, new Date()));
     times.push(performance.now() - t0);
   }
   return { p50: percentile(times, 50), p99: percentile(times, 99) };

@@ -11,6 +11,7 @@ import { compose, dbPlatform, type Context, type Middleware, type SenderIdentity
 import { allowed, type Requirement, type Router } from './router.js';
 import { fold } from './text.js';
 import type { InboundEvent, SentAction } from './types.js';
+import { queryRaw } from '../db/sql.js';
 
 /**
  * Looks up the senders of `events` in one query (one per event would be one statement more for
@@ -26,12 +27,12 @@ export async function findIdentities(db: Tx, events: InboundEvent[], opts: { loc
   const workspaces = events.map((e) => e.chat.workspace);
   const users = events.map((e) => e.sender.userId);
   const rows = opts.lock
-    ? await db.$queryRaw<(SenderIdentity & { n: bigint })[]>`
+    ? await queryRaw<(SenderIdentity & { n: bigint })[]>(db, Prisma.sql`
     WITH "found" AS MATERIALIZED (${identitiesSql(platforms, workspaces, users)}),
     "locked" AS MATERIALIZED (${lockCommunes(Prisma.sql`SELECT "communeId" FROM "found"`)})
     -- Read "locked" so that PostgreSQL runs it: a CTE nothing reads is skipped, locks and all.
-    SELECT * FROM "found" WHERE (SELECT count(*) FROM "locked") >= 0`
-    : await db.$queryRaw<(SenderIdentity & { n: bigint })[]>(identitiesSql(platforms, workspaces, users));
+    SELECT * FROM "found" WHERE (SELECT count(*) FROM "locked") >= 0`)
+    : await queryRaw<(SenderIdentity & { n: bigint })[]>(db, identitiesSql(platforms, workspaces, users));
   const found = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
   return events.map((_, i) => found.get(i + 1) ?? null);
 }

@@ -5,15 +5,17 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
+import { prismaClient } from './sql.js';
 
 /** The generated Prisma client class (and type), re-exported so callers need not reach into src/generated. */
 export { PrismaClient };
 
-/** The client inside `prisma.$transaction(async (tx) => …)`: every model, no connection control. */
+/** The client inside `transaction(prisma, async (db) => …)` (src/db/sql.ts): every model, no connection control. */
 export type Tx = Prisma.TransactionClient;
 
 /**
- * Creates a Prisma client on its own `pg` pool of at most `max` connections (pg's default: 10).
+ * Creates a Prisma client on its own `pg` pool of at most `max` connections (pg's default: 10),
+ * whose raw SQL goes straight to the adapter (src/db/sql.ts).
  * Statements are prepared once per connection unless `prepared` is false (see
  * {@link statementNames}). Errors are in the `minimal` format: the default captures a stack
  * trace at every query to point at the calling line, some 3 % of a command's CPU
@@ -22,7 +24,7 @@ export type Tx = Prisma.TransactionClient;
 export function createPrisma(databaseUrl: string, opts: { max?: number; prepared?: boolean } = {}): PrismaClient {
   const pool = opts.max === undefined ? { connectionString: databaseUrl } : { connectionString: databaseUrl, max: opts.max };
   const adapter = new PrismaPg(pool, opts.prepared === false ? {} : { statementNameGenerator: statementNames() });
-  return new PrismaClient({ adapter, errorFormat: 'minimal' });
+  return prismaClient(adapter, { errorFormat: 'minimal' });
 }
 
 /** Most statement shapes one client names (and so prepares once per connection). */

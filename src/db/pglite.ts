@@ -4,7 +4,8 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { prismaClient } from './sql.js';
 import { applyMigrationsPglite } from './migrate.js';
 
 /** Opens (creating if needed) an embedded PGlite database in `dataDir`; it takes a few seconds. */
@@ -21,18 +22,16 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
 export function createPrismaPglite(db: PGlite | string): PrismaClient {
   const pglite = typeof db === 'string' ? new PGlite(db) : db;
   const factory = new PrismaPGlite(pglite);
-  return new PrismaClient({
-    adapter: {
-      provider: factory.provider,
-      adapterName: factory.adapterName,
-      connect: async () => {
-        const adapter = await factory.connect();
-        // The adapter's own dispose leaves PGlite open (and its files unflushed).
-        adapter.dispose = async () => {
-          if (!pglite.closed) await pglite.close();
-        };
-        return adapter;
-      },
+  return prismaClient({
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => {
+      const adapter = await factory.connect();
+      // The adapter's own dispose leaves PGlite open (and its files unflushed).
+      adapter.dispose = async () => {
+        if (!pglite.closed) await pglite.close();
+      };
+      return adapter;
     },
   });
 }

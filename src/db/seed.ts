@@ -6,6 +6,7 @@
 import { fold } from '../core/text.js';
 import type { Role } from '../generated/prisma/enums.js';
 import type { PrismaClient } from './client.js';
+import { transaction } from './sql.js';
 
 /** Console user ids of the demo members, by the role they hold. */
 export const DEMO_USERS = {
@@ -34,7 +35,7 @@ export interface DemoCommune {
 export async function seedDemo(prisma: PrismaClient, opts: { insee?: string; now?: Date; timezone?: string } = {}): Promise<DemoCommune> {
   const insee = opts.insee ?? '99001';
   const now = opts.now ?? new Date();
-  return prisma.$transaction(async (db) => {
+  return transaction(prisma, async (db) => {
     const existing = await db.commune.findUnique({ where: { insee }, include: { members: true, projects: true } });
     if (existing) {
       const members = {} as Record<DemoUser, string>;

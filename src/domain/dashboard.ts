@@ -4,6 +4,8 @@
  */
 import type { Tx } from '../db/client.js';
 import { assertCan, type Actor } from './permissions.js';
+import { queryRaw } from '../db/sql.js';
+import { Prisma } from '../generated/prisma/client.js';
 
 /** What `tableau` shows. */
 export interface Dashboard {
@@ -26,9 +28,9 @@ export async function dashboard(db: Tx, actor: Actor, now: Date): Promise<Dashbo
   const weekAgo = new Date(now.getTime() - 7 * DAY);
   // Three statements: the counters (projects included), the most overdue tasks with their
   // assignee's name (joined, not a second query), the next meetings (docs/performance.md).
-  const [counts] = await db.$queryRaw<
+  const [counts] = await queryRaw<
     { open: bigint; overdue: bigint; due_week: bigint; unassigned: bigint; done_week: bigint; projects: bigint }[]
-  >`
+  >(db, Prisma.sql`
     SELECT
       count(*) FILTER (WHERE "status" = 'OPEN') AS open,
       count(*) FILTER (WHERE "status" = 'OPEN' AND "dueAt" < ${now}) AS overdue,
@@ -37,18 +39,18 @@ export async function dashboard(db: Tx, actor: Actor, now: Date): Promise<Dashbo
       count(*) FILTER (WHERE "status" = 'DONE' AND "completedAt" >= ${weekAgo}) AS done_week,
       (SELECT count(*) FROM "Project" WHERE "communeId" = ${actor.communeId} AND NOT "archived") AS projects
     FROM "Task"
-    WHERE "communeId" = ${actor.communeId} AND ("status" = 'OPEN' OR "completedAt" >= ${weekAgo})`;
-  const overdueTasks = await db.$queryRaw<{ number: number; title: string; dueAt: Date; assignee: string | null }[]>`
+    WHERE "communeId" = ${actor.communeId} AND ("status" = 'OPEN' OR "completedAt" >= ${weekAgo})`);
+  const overdueTasks = await queryRaw<{ number: number; title: string; dueAt: Date; assignee: string | null }[]>(db, Prisma.sql`
     SELECT t."number", t."title", t."dueAt", m."displayName" AS "assignee"
     FROM "Task" t LEFT JOIN "Member" m ON m."id" = t."assigneeId"
     WHERE t."communeId" = ${actor.communeId} AND t."status" = 'OPEN' AND t."dueAt" < ${now}
     ORDER BY t."dueAt" ASC, t."number" ASC
-    LIMIT 5`;
-  const nextMeetings = await db.$queryRaw<Dashboard['nextMeetings']>`
+    LIMIT 5`);
+  const nextMeetings = await queryRaw<Dashboard['nextMeetings']>(db, Prisma.sql`
     SELECT "number", "title", "startsAt", "place" FROM "Meeting"
     WHERE "communeId" = ${actor.communeId} AND "status" = 'SCHEDULED' AND "startsAt" >= ${now}
     ORDER BY "startsAt" ASC, "number" ASC
-    LIMIT 3`;
+    LIMIT 3`);
   return {
     open: Number(counts?.open ?? 0),
     overdue: Number(counts?.overdue ?? 0),

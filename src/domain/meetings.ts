@@ -9,11 +9,12 @@ import ical, { ICalEventStatus } from 'ical-generator';
 import { DateTime } from 'luxon';
 import { ForbiddenError, NotFoundError, UserError } from '../core/errors.js';
 import type { Tx } from '../db/client.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Rsvp } from '../generated/prisma/enums.js';
 import { audit } from './audit.js';
 import { syncMeetingReminders } from './reminders.js';
 import { assertCan, can, type Actor } from './permissions.js';
+import { queryRaw } from '../db/sql.js';
 
 /** Roles convened by `@conseil`: the municipal council. */
 export const COUNCIL_ROLES = ['MAYOR', 'DEPUTY', 'COUNCILLOR'] as const;
@@ -124,7 +125,7 @@ export async function createMeeting(db: Tx, actor: Actor, input: NewMeeting, now
 
 /** The meeting numbered `number` in the actor's commune, locked for a change. */
 export async function meetingByNumber(db: Tx, actor: Actor, number: number): Promise<MeetingView> {
-  await db.$queryRaw`SELECT 1 FROM "Meeting" WHERE "communeId" = ${actor.communeId} AND "number" = ${number} FOR UPDATE`;
+  await queryRaw(db, Prisma.sql`SELECT 1 FROM "Meeting" WHERE "communeId" = ${actor.communeId} AND "number" = ${number} FOR UPDATE`);
   const meeting = await db.meeting.findUnique({ where: { communeId_number: { communeId: actor.communeId, number } }, include: VIEW });
   if (!meeting) throw new NotFoundError('meetings.notFound', { n: number });
   return meeting;

@@ -12,6 +12,8 @@ import type { Platform, Role } from '../generated/prisma/enums.js';
 import { toLocale, type Locale } from '../i18n/define.js';
 import { audit } from './audit.js';
 import { assertCan, canInvite, type Actor } from './permissions.js';
+import { queryRaw } from '../db/sql.js';
+import { Prisma } from '../generated/prisma/client.js';
 
 /** Characters of an invitation code: no 0/O, 1/I/L, so it survives being read aloud or copied by hand. */
 export const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -132,7 +134,7 @@ export async function redeemInvitation(db: Tx, input: Redemption): Promise<Linke
   const wellFormed = normal.length === CODE_LENGTH && [...normal].every((c) => CODE_ALPHABET.includes(c));
   if (!wellFormed) throw new UserError('E_CODE_INVALID', 'members.codeInvalid');
   const codeHash = hashCode(normal);
-  const [locked] = await db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Invitation" WHERE "codeHash" = ${codeHash} FOR UPDATE`;
+  const [locked] = await queryRaw<{ id: string }[]>(db, Prisma.sql`SELECT "id" FROM "Invitation" WHERE "codeHash" = ${codeHash} FOR UPDATE`);
   if (!locked) throw new UserError('E_CODE_INVALID', 'members.codeInvalid');
   const invitation = await db.invitation.findUniqueOrThrow({ where: { id: locked.id }, include: { commune: true } });
   if (invitation.usedAt) throw new UserError('E_CODE_USED', 'members.codeUsed');
@@ -300,7 +302,7 @@ export interface Forgotten {
  */
 export async function forgetMe(db: Tx, actor: Actor, now: Date): Promise<Forgotten> {
   await assertMayForget(db, actor);
-  await db.$queryRaw`SELECT 1 FROM "Member" WHERE "id" = ${actor.memberId} FOR UPDATE`;
+  await queryRaw(db, Prisma.sql`SELECT 1 FROM "Member" WHERE "id" = ${actor.memberId} FOR UPDATE`);
   const member = await liveMember(db, actor);
   const identities = await db.chatIdentity.deleteMany({ where: { memberId: member.id } });
   const reminders = await db.reminder.updateMany({

@@ -5,10 +5,11 @@
  */
 import { ForbiddenError, NotFoundError, UserError } from '../core/errors.js';
 import type { Tx } from '../db/client.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { audit } from './audit.js';
 import { createMeeting, type MeetingChange } from './meetings.js';
 import { assertCan, type Actor } from './permissions.js';
+import { queryRaw } from '../db/sql.js';
 
 /** How many slots a poll proposes. */
 export const POLL_SLOTS = { min: 2, max: 6 } as const;
@@ -65,7 +66,7 @@ export async function createPoll(db: Tx, actor: Actor, title: string, slots: New
 
 /** The poll numbered `number` in the actor's commune, locked for a change. */
 export async function pollByNumber(db: Tx, actor: Actor, number: number): Promise<PollView> {
-  await db.$queryRaw`SELECT 1 FROM "DatePoll" WHERE "communeId" = ${actor.communeId} AND "number" = ${number} FOR UPDATE`;
+  await queryRaw(db, Prisma.sql`SELECT 1 FROM "DatePoll" WHERE "communeId" = ${actor.communeId} AND "number" = ${number} FOR UPDATE`);
   const poll = await db.datePoll.findUnique({ where: { communeId_number: { communeId: actor.communeId, number } }, include: VIEW });
   if (!poll) throw new NotFoundError('polls.notFound', { n: number });
   return poll;

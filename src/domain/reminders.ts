@@ -7,10 +7,11 @@
 import { DateTime } from 'luxon';
 import { ForbiddenError, NotFoundError, UserError } from '../core/errors.js';
 import type { Tx } from '../db/client.js';
-import type { Prisma, Reminder } from '../generated/prisma/client.js';
+import { Prisma, type Reminder } from '../generated/prisma/client.js';
 import { nextOccurrence } from '../time/index.js';
 import { audit } from './audit.js';
 import { assertCan, can, type Actor } from './permissions.js';
+import { queryRaw } from '../db/sql.js';
 
 /** Hour a reminder fires when only a day is given (SPEC section 2). */
 export const REMINDER_DEFAULT_HOUR = 9;
@@ -77,7 +78,7 @@ export async function listReminders(db: Tx, actor: Actor) {
 
 /** The reminder numbered `number` in the actor's commune, locked for a change. */
 export async function reminderByNumber(db: Tx, actor: Actor, number: number): Promise<Reminder> {
-  await db.$queryRaw`SELECT 1 FROM "Reminder" WHERE "communeId" = ${actor.communeId} AND "number" = ${number} FOR UPDATE`;
+  await queryRaw(db, Prisma.sql`SELECT 1 FROM "Reminder" WHERE "communeId" = ${actor.communeId} AND "number" = ${number} FOR UPDATE`);
   const r = await db.reminder.findUnique({ where: { communeId_number: { communeId: actor.communeId, number } } });
   if (!r || r.kind !== 'USER') throw new NotFoundError('reminders.notFound', { n: number });
   return r;

@@ -5,9 +5,10 @@
 import { UserError } from '../core/errors.js';
 import type { Tx } from '../db/client.js';
 import type { Platform, RoomPurpose } from '../generated/prisma/enums.js';
-import type { RoomBinding } from '../generated/prisma/client.js';
+import { Prisma, type RoomBinding } from '../generated/prisma/client.js';
 import { audit } from './audit.js';
 import { assertCan, type Actor } from './permissions.js';
+import { queryRaw } from '../db/sql.js';
 
 /** The room to bind, as the platform names it, and what it is for. */
 export interface RoomToBind {
@@ -34,7 +35,7 @@ export interface BindResult {
 export async function bindRoom(db: Tx, actor: Actor, input: RoomToBind): Promise<BindResult> {
   assertCan(actor, 'room.bind');
   const key = { platform: input.platform, workspace: input.workspace, chatId: input.chatId };
-  await db.$queryRaw`SELECT 1 FROM "RoomBinding" WHERE "platform" = ${input.platform}::"Platform" AND "workspace" = ${input.workspace} AND "chatId" = ${input.chatId} FOR UPDATE`;
+  await queryRaw(db, Prisma.sql`SELECT 1 FROM "RoomBinding" WHERE "platform" = ${input.platform}::"Platform" AND "workspace" = ${input.workspace} AND "chatId" = ${input.chatId} FOR UPDATE`);
   const existing = await db.roomBinding.findUnique({ where: { platform_workspace_chatId: key } });
   const threadId = input.threadId ?? null;
   const title = input.title ?? existing?.title ?? null;

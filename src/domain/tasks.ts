@@ -10,6 +10,7 @@ import { batcher } from '../core/batch.js';
 import { audit } from './audit.js';
 import { lockCommunes } from './communes.js';
 import { assertCan, canUpdateTask, type Actor } from './permissions.js';
+import { queryRaw } from '../db/sql.js';
 
 /** A task with the names a reply shows. */
 export type TaskView = Prisma.TaskGetPayload<{
@@ -83,7 +84,7 @@ export async function createTask(db: Tx, actor: Actor, input: NewTask): Promise<
 async function insertTasks(db: Tx, items: Creation[]): Promise<(TaskView | Error)[]> {
   const col = <T>(f: (c: Creation) => T) => items.map(f);
   const fields = (c: Creation) => ({ title: c.title, status: 'OPEN', dueAt: c.dueAt, assigneeId: c.assigneeId, projectId: c.projectId });
-  const rows = await db.$queryRaw<(Omit<TaskView, 'assignee' | 'project'> & { assigneeName: string | null; projectName: string | null })[]>`
+  const rows = await queryRaw<(Omit<TaskView, 'assignee' | 'project'> & { assigneeName: string | null; projectName: string | null })[]>(db, Prisma.sql`
     WITH "v" AS (
       SELECT * FROM unnest(
         ${col((c) => c.id)}::text[], ${col((c) => c.actor.communeId)}::text[], ${col((c) => c.title)}::text[],
@@ -111,7 +112,7 @@ async function insertTasks(db: Tx, items: Creation[]): Promise<(TaskView | Error
       ORDER BY v."ord"
     )
     SELECT "t".*, m."displayName" AS "assigneeName", p."name" AS "projectName"
-    FROM "t" LEFT JOIN "Member" m ON m."id" = "t"."assigneeId" LEFT JOIN "Project" p ON p."id" = "t"."projectId"`;
+    FROM "t" LEFT JOIN "Member" m ON m."id" = "t"."assigneeId" LEFT JOIN "Project" p ON p."id" = "t"."projectId"`);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((c) => {
     const row = byId.get(c.id);
@@ -129,7 +130,7 @@ async function insertTasks(db: Tx, items: Creation[]): Promise<(TaskView | Error
 export async function taskByNumber(db: Tx, actor: Actor, number: number, forUpdate = false): Promise<TaskView> {
   assertCan(actor, 'task.read');
   if (forUpdate) {
-    await db.$queryRaw`SELECT 1 FROM "Task" WHERE "communeId" = ${actor.communeId} AND "number" = ${number} FOR UPDATE`;
+    await queryRaw(db, Prisma.sql`SELECT 1 FROM "Task" WHERE "communeId" = ${actor.communeId} AND "number" = ${number} FOR UPDATE`);
   }
   const task = await db.task.findUnique({ where: { communeId_number: { communeId: actor.communeId, number } }, include: VIEW });
   if (!task) throw new NotFoundError('tasks.notFound', { n: number });

@@ -9,7 +9,7 @@ import { dbPlatform, type Services } from '../core/context.js';
 import { DeliveryError } from '../core/errors.js';
 import { buttonKeys, type Adapter, type ChatAddress, type OutboundMessage, type Platform, type SentAction } from '../core/types.js';
 import type { PrismaClient } from '../db/client.js';
-import type { OutboxMessage } from '../generated/prisma/client.js';
+import { Prisma, type OutboxMessage } from '../generated/prisma/client.js';
 import type { Metrics } from '../metrics.js';
 import { memberRecipient, toMember } from '../core/recipients.js';
 import { batcher } from '../core/batch.js';
@@ -17,6 +17,7 @@ import { isTransient } from './inbound.js';
 import { enqueueOutbox, writeOutbox, type OutboxRow, type QueuedRow } from './outbox.js';
 import { reserveSlot } from './pacing.js';
 import { OUTBOUND_JOB_OPTIONS, type OutboundJob, type Queues } from './queues.js';
+import { executeRaw, transaction } from '../db/sql.js';
 
 /** Past this many platform-requested delays a message fails for good. */
 const MAX_DELAYS = 50;
@@ -272,7 +273,7 @@ export function createDelivery(services: Services, metrics: Metrics, adapters: R
   }
 
   async function redirect(memberId: string, deadIdentity: string | null, message: OutboundMessage): Promise<void> {
-    const rows = await prisma.$transaction(async (db) => {
+    const rows = await transaction(prisma, async (db) => {
       const other = await memberRecipient(db, memberId, { exclude: deadIdentity ? [deadIdentity] : [] });
       if (!other) return [];
       // Edits, replies and press answers belong to the old chat; the content is what matters.
@@ -323,7 +324,7 @@ async function recordSentMany(prisma: PrismaClient, items: Sent[], at: Date): Pr
   const ids = items.map((i) => i.id.toString());
   const messageIds = items.map((i) => i.messageId);
   const actions = items.map((i) => (i.actions.length > 0 ? JSON.stringify(i.actions) : null));
-  await prisma.$executeRaw`
+  await executeRaw(prisma, Prisma.sql`
     WITH v AS (
       SELECT * FROM unnest(${ids}::bigint[], ${messageIds}::text[], ${actions}::jsonb[]) AS v("id", "messageId", "actions")
     ), sent AS (
@@ -337,7 +338,7 @@ async function recordSentMany(prisma: PrismaClient, items: Sent[], at: Date): Pr
       gen_random_uuid()::text, "platform", "workspace", "chatId", "messageId", "id", "actions", ${at}
     FROM sent WHERE "actions" IS NOT NULL
     ORDER BY "platform", "workspace", "chatId", "messageId", "id" DESC
-    ON CONFLICT ("platform", "workspace", "chatId", "messageId") DO UPDATE SET "actions" = EXCLUDED."actions", "outboxId" = EXCLUDED."outboxId"`;
+    ON CONFLICT ("platform", "workspace", "chatId", "messageId") DO UPDATE SET "actions" = EXCLUDED."actions", "outboxId" = EXCLUDED."outboxId"`);
 }
 
 /**

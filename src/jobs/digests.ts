@@ -14,6 +14,8 @@ import { renderDigest } from '../commands/digest.js';
 import { writeOutbox } from './outbox.js';
 import type { DigestJob, Queues } from './queues.js';
 import type { Dispatch } from './delivery.js';
+import { queryRaw, transaction } from '../db/sql.js';
+import { Prisma } from '../generated/prisma/client.js';
 
 /** A digest whose time passed less than this long ago is still sent (scheduler restarts). */
 export const DIGEST_CATCH_UP_MINUTES = 30;
@@ -61,10 +63,10 @@ export function digestProcessor(services: Services, dispatch: Dispatch) {
   return async (job: Job<DigestJob>): Promise<string> => {
     const { kind, id, day } = job.data;
     const now = services.clock();
-    const written = await prisma.$transaction(async (db) => {
+    const written = await transaction(prisma, async (db) => {
       const out: Outgoing[] = [];
       if (kind === 'member') {
-        await db.$queryRaw`SELECT 1 FROM "Member" WHERE "id" = ${id} FOR UPDATE`;
+        await queryRaw(db, Prisma.sql`SELECT 1 FROM "Member" WHERE "id" = ${id} FOR UPDATE`);
         const member = await db.member.findUnique({ where: { id }, include: { commune: true } });
         if (!member || member.lastDigestOn === day || member.erasedAt) return undefined;
         await db.member.update({ where: { id }, data: { lastDigestOn: day } });
@@ -73,7 +75,7 @@ export function digestProcessor(services: Services, dispatch: Dispatch) {
         const r = await memberRecipient(db, id, { fallbackLocale: config.DEFAULT_LOCALE });
         if (r && !isEmptyDigest(content)) out.push(toMember(r, render(r.locale, content, zone, now, member.displayName)));
       } else {
-        await db.$queryRaw`SELECT 1 FROM "Commune" WHERE "id" = ${id} FOR UPDATE`;
+        await queryRaw(db, Prisma.sql`SELECT 1 FROM "Commune" WHERE "id" = ${id} FOR UPDATE`);
         const commune = await db.commune.findUnique({ where: { id } });
         if (!commune || commune.lastRoomDigestOn === day) return undefined;
         await db.commune.update({ where: { id }, data: { lastRoomDigestOn: day } });

@@ -9,6 +9,7 @@ import { UserError } from '../core/errors.js';
 import { findIdentities, initialLocale } from '../core/pipeline.js';
 import type { InboundEvent } from '../core/types.js';
 import type { Tx } from '../db/client.js';
+import { transaction } from '../db/sql.js';
 import type { Metrics } from '../metrics.js';
 import { claimAndWriteOutbox, type OutboxRow } from './outbox.js';
 
@@ -57,7 +58,8 @@ interface Progress {
 async function handleTogether(services: Services, run: Middleware, items: Ranked[], progress: Progress): Promise<InboundResult[]> {
   const { prisma, config } = services;
   const events = items.map((i) => i.event);
-  return prisma.$transaction(
+  return transaction(
+    prisma,
     async (db) => {
       // The senders, and a lock on their communes' rows.
       const identities = await findIdentities(db, events, { lock: true });

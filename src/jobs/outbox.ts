@@ -8,6 +8,7 @@ import type { InboundEvent } from '../core/types.js';
 import type { PrismaClient, Tx } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Queues } from './queues.js';
+import { queryRaw } from '../db/sql.js';
 
 /**
  * The outbox rows of `outgoing`, as a `SELECT` to insert from: one statement of the same shape
@@ -48,11 +49,11 @@ function written(outgoing: Outgoing[], ids: string[], at: Date): OutboxRow[] {
 export async function writeOutbox(db: Tx, outgoing: Outgoing[], sourceEventKey?: string): Promise<OutboxRow[]> {
   if (outgoing.length === 0) return [];
   const at = new Date();
-  const rows = await db.$queryRaw<{ id: bigint }[]>`
+  const rows = await queryRaw<{ id: bigint }[]>(db, Prisma.sql`
     INSERT INTO "OutboxMessage" (${OUTBOX_COLUMNS})
     ${outboxRows(outgoing, outgoing.map(() => sourceEventKey ?? null), at)}
     ORDER BY v."n"
-    RETURNING "id"`;
+    RETURNING "id"`);
   // Rows are inserted in the order given, so their serial ids rise in that order.
   const ids = rows
     .map((r) => r.id)
@@ -79,7 +80,7 @@ export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise
   const outgoing = answered.flatMap((a) => a.outgoing);
   const at = new Date();
   const sources = answered.flatMap((a) => a.outgoing.map(() => a.event.id));
-  const [row] = await db.$queryRaw<{ claimed: number; ids: string[] | null }[]>`
+  const [row] = await queryRaw<{ claimed: number; ids: string[] | null }[]>(db, Prisma.sql`
     WITH "claimed" AS (
       INSERT INTO "HandledEvent" ("key", "platform", "handledAt")
       SELECT e."key", e."platform"::"Platform", ${at}
@@ -93,7 +94,7 @@ export async function claimAndWriteOutbox(db: Tx, answered: Answered[]): Promise
       ORDER BY v."n"
       RETURNING "id"
     )
-    SELECT (SELECT count(*) FROM "claimed")::int AS "claimed", (SELECT array_agg("id" ORDER BY "id")::text[] FROM "written") AS "ids"`;
+    SELECT (SELECT count(*) FROM "claimed")::int AS "claimed", (SELECT array_agg("id" ORDER BY "id")::text[] FROM "written") AS "ids"`);
   if (row?.claimed !== answered.length) return null;
   // Rows were inserted in order, each event's together (serial ids rise in that order): split
   // the ordered ids by event.

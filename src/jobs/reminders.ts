@@ -10,13 +10,14 @@ import type { Outgoing, Services } from '../core/context.js';
 import { memberRecipient, memberRecipients, roomAddress, toMember } from '../core/recipients.js';
 import type { PrismaClient, Tx } from '../db/client.js';
 import { advanceReminder, nextFiring } from '../domain/reminders.js';
-import type { Reminder } from '../generated/prisma/client.js';
+import { Prisma, type Reminder } from '../generated/prisma/client.js';
 import { toLocale, translator, type Locale } from '../i18n/index.js';
 import { renderReminder, renderMissedSummary } from '../commands/reminders.js';
 import { batcher } from '../core/batch.js';
 import { enqueueOutbox, writeOutbox } from './outbox.js';
 import type { Queues, ReminderJob } from './queues.js';
 import type { Dispatch } from './delivery.js';
+import { executeRaw, queryRaw, transaction } from '../db/sql.js';
 
 /** Deterministic job id of one firing. */
 export function reminderJobId(reminderId: string, at: Date | number): string {
@@ -94,7 +95,7 @@ async function summariseMissed(services: Services, queues: Queues, before: Date)
   const now = services.clock();
   const missed = await prisma.reminder.findMany({ where: { status: 'ACTIVE', nextAt: { lt: before } }, orderBy: { nextAt: 'asc' }, take: 10_000 });
   if (missed.length === 0) return 0;
-  const written = await prisma.$transaction(async (db) => {
+  const written = await transaction(prisma, async (db) => {
     const byTarget = new Map<string, Reminder[]>();
     for (const r of missed) {
       await advanceReminder(db, r, now);
@@ -187,9 +188,9 @@ const TASK_VIEW = { assignee: { select: { id: true, displayName: true } }, proje
 async function fireReminders(services: Services, queues: Queues, dispatch: Dispatch, jobs: ReminderJob[]): Promise<string[]> {
   const { prisma, config } = services;
   const ids = [...new Set(jobs.map((j) => j.reminderId))].sort();
-  const result = await prisma.$transaction(async (db) => {
+  const result = await transaction(prisma, async (db) => {
     // Locked in id order, so that two batches (or two workers) never wait on each other in a cycle.
-    await db.$queryRaw`SELECT 1 FROM "Reminder" WHERE "id" = ANY(${ids}::text[]) ORDER BY "id" FOR UPDATE`;
+    await queryRaw(db, Prisma.sql`SELECT 1 FROM "Reminder" WHERE "id" = ANY(${ids}::text[]) ORDER BY "id" FOR UPDATE`);
     const byId = new Map((await db.reminder.findMany({ where: { id: { in: ids } } })).map((r) => [r.id, r]));
     const firing = new Map<string, Reminder>();
     const fires = jobs.map((job) => {
@@ -242,13 +243,13 @@ async function fireReminders(services: Services, queues: Queues, dispatch: Dispa
 async function advanceAll(db: Tx, list: Reminder[], now: Date): Promise<string[]> {
   const plan = list.map((r) => ({ id: r.id, next: nextFiring(r, r.nextAt && r.nextAt > now ? r.nextAt : now) }));
   // Timestamps are stored as UTC wall time (timestamp without zone), as Prisma does.
-  await db.$executeRaw`
+  await executeRaw(db, Prisma.sql`
     UPDATE "Reminder" AS r
     SET "nextAt" = v."next" AT TIME ZONE 'UTC',
         "status" = (CASE WHEN v."next" IS NULL THEN 'DONE' ELSE 'ACTIVE' END)::"ReminderStatus",
         "lastFiredAt" = ${now}, "firedCount" = r."firedCount" + 1, "updatedAt" = ${now}
     FROM unnest(${plan.map((p) => p.id)}::text[], ${plan.map((p) => p.next?.toISOString() ?? null)}::timestamptz[]) AS v("id", "next")
-    WHERE r."id" = v."id"`;
+    WHERE r."id" = v."id"`);
   return plan.filter((p) => p.next !== null).map((p) => p.id);
 }
 

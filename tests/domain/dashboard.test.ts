@@ -4,6 +4,7 @@ import type { PrismaClient } from '../../src/db/client.js';
 import { dashboard } from '../../src/domain/dashboard.js';
 import type { Actor } from '../../src/domain/permissions.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { transaction } from '../../src/db/sql.js';
 
 const NOW = new Date('2026-12-01T09:00:00Z');
 const DAY = 24 * 3600_000;
@@ -63,7 +64,7 @@ describe('dashboard', () => {
   });
 
   it("counts the commune's tasks and projects, lists the five most overdue with their assignee and the next three meetings", async () => {
-    const d = await prisma.$transaction((t) => dashboard(t, mayor, NOW));
+    const d = await transaction(prisma, (t) => dashboard(t, mayor, NOW));
     expect({ open: d.open, overdue: d.overdue, dueThisWeek: d.dueThisWeek, unassigned: d.unassigned, doneLast7Days: d.doneLast7Days, activeProjects: d.activeProjects }).toEqual({
       open: 9,
       overdue: 6,
@@ -84,9 +85,9 @@ describe('dashboard', () => {
   });
 
   it('shows another commune only its own figures, and refuses a member who may not read it', async () => {
-    const d = await prisma.$transaction((t) => dashboard(t, other, NOW));
+    const d = await transaction(prisma, (t) => dashboard(t, other, NOW));
     expect([d.open, d.overdue, d.activeProjects, d.nextMeetings.length]).toEqual([1, 1, 1, 0]);
     expect(d.overdueTasks.map((t) => t.assignee)).toEqual([null]);
-    await expect(prisma.$transaction((t) => dashboard(t, { ...mayor, role: 'CITIZEN' }, NOW))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(transaction(prisma, (t) => dashboard(t, { ...mayor, role: 'CITIZEN' }, NOW))).rejects.toBeInstanceOf(ForbiddenError);
   });
 });

@@ -19,6 +19,7 @@ import type { Actor } from '../../src/domain/permissions.js';
 import { closePoll, createPoll, pollByNumber, tally, vote } from '../../src/domain/polls.js';
 import type { Role } from '../../src/generated/prisma/enums.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { transaction } from '../../src/db/sql.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
 const NOW = new Date('2026-12-01T09:00:00Z');
@@ -52,7 +53,7 @@ describe('meetings domain and iCalendar', () => {
   let noumea: { communeId: string; mayorId: string };
   let cayenne: { communeId: string; mayorId: string };
   const actor = (user: DemoUser, role: Role): Actor => ({ memberId: demo.members[user], communeId: demo.communeId, role, platform: 'CONSOLE' });
-  const tx = <T>(fn: (db: Tx) => Promise<T>) => prisma.$transaction(fn);
+  const tx = <T>(fn: (db: Tx) => Promise<T>) => transaction(prisma, fn);
 
   async function overseas(name: string, insee: string, timezone: string) {
     const commune = await prisma.commune.create({ data: { name, insee, timezone } });
@@ -197,7 +198,7 @@ describe('date polls domain', () => {
   let prisma: PrismaClient;
   let demo: DemoCommune;
   const actor = (user: DemoUser, role: Role): Actor => ({ memberId: demo.members[user], communeId: demo.communeId, role, platform: 'CONSOLE' });
-  const tx = <T>(fn: (db: Tx) => Promise<T>) => prisma.$transaction(fn);
+  const tx = <T>(fn: (db: Tx) => Promise<T>) => transaction(prisma, fn);
   const slot = (hoursFromNow: number, label: string) => ({ startsAt: new Date(NOW.getTime() + hoursFromNow * HOUR), label });
 
   beforeAll(async () => {

@@ -18,6 +18,7 @@ import {
 import type { Actor } from '../../src/domain/permissions.js';
 import type { Role } from '../../src/generated/prisma/enums.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { transaction } from '../../src/db/sql.js';
 
 const NOW = new Date('2026-03-02T08:00:00Z');
 const DAY = 24 * 3600 * 1000;
@@ -56,7 +57,7 @@ describe('members domain', () => {
     role: DEMO_USERS[user].role,
     platform: 'CONSOLE',
   });
-  const tx = <T>(fn: (db: Tx) => Promise<T>) => prisma.$transaction(fn);
+  const tx = <T>(fn: (db: Tx) => Promise<T>) => transaction(prisma, fn);
   const invite = (by: Actor | null, role: Role, extra: { name?: string; now?: Date; communeId?: string } = {}) =>
     tx((d) => createInvitation(d, by, { communeId: extra.communeId ?? demo.communeId, role, now: extra.now ?? NOW, ...(extra.name ? { name: extra.name } : {}) }));
   const redeem = (code: string, userId: string, extra: Partial<Redemption> = {}) =>
@@ -192,7 +193,7 @@ describe('members domain', () => {
       let release!: () => void;
       const bothIn = new Promise<void>((r) => (release = r));
       const attempt = (userId: string) =>
-        prisma.$transaction(
+        transaction(prisma, 
           async (d) => {
             await d.$queryRaw`SELECT 1`;
             if (++arrived === 2) release();

@@ -5,6 +5,7 @@ import { quoteIdent, runOnce } from '../../src/db/engine-adapters.js';
 import { createTask } from '../../src/domain/tasks.js';
 import type { Actor } from '../../src/domain/permissions.js';
 import { SERVER_URL, countStatements, testDatabase, type TestDatabase } from '../helpers/db.js';
+import { transaction } from '../../src/db/sql.js';
 
 const VIEW = { assignee: { select: { id: true, displayName: true } }, project: { select: { id: true, name: true } } } as const;
 
@@ -37,7 +38,7 @@ describe('createTask', () => {
   it('numbers the task, returns what the database holds, and audits it in the same transaction', async () => {
     const dueAt = new Date('2026-12-04T16:00:00.000Z');
     const before = Date.now();
-    const view = await prisma.$transaction((tx) => createTask(tx, mayor, { title: '  Réparer le lampadaire  ', dueAt, assigneeId: agentId, projectId }));
+    const view = await transaction(prisma, (tx) => createTask(tx, mayor, { title: '  Réparer le lampadaire  ', dueAt, assigneeId: agentId, projectId }));
     expect(view.number).toBe(42);
     expect(view.title).toBe('Réparer le lampadaire');
     expect(view.assignee).toEqual({ id: agentId, displayName: 'Paul Agent' });
@@ -59,25 +60,25 @@ describe('createTask', () => {
   });
 
   it('leaves the relations empty when none is given', async () => {
-    const view = await prisma.$transaction((tx) => createTask(tx, mayor, { title: 'Commander du sel' }));
+    const view = await transaction(prisma, (tx) => createTask(tx, mayor, { title: 'Commander du sel' }));
     expect(view).toMatchObject({ number: 43, dueAt: null, assigneeId: null, assignee: null, projectId: null, project: null });
     expect(view).toEqual(await prisma.task.findUniqueOrThrow({ where: { id: view.id }, include: VIEW }));
   });
 
   it('gives concurrent creations distinct numbers in order of commit', async () => {
-    const views = await Promise.all(Array.from({ length: 8 }, (_, i) => prisma.$transaction((tx) => createTask(tx, mayor, { title: `tâche ${i}` }))));
+    const views = await Promise.all(Array.from({ length: 8 }, (_, i) => transaction(prisma, (tx) => createTask(tx, mayor, { title: `tâche ${i}` }))));
     expect(views.map((v) => v.number).sort((a, b) => a - b)).toEqual([44, 45, 46, 47, 48, 49, 50, 51]);
     expect(new Set(views.map((v) => v.id)).size).toBe(8);
   });
 
   it('refuses an empty title before touching the commune counter', async () => {
-    await expect(prisma.$transaction((tx) => createTask(tx, mayor, { title: '   ' }))).rejects.toBeInstanceOf(UserError);
+    await expect(transaction(prisma, (tx) => createTask(tx, mayor, { title: '   ' }))).rejects.toBeInstanceOf(UserError);
     expect((await prisma.commune.findUniqueOrThrow({ where: { id: communeId } })).taskSeq).toBe(51);
   });
   it('writes the creations asked for on one transaction at the same moment in one statement, numbered in the order asked', async () => {
     const dueAt = new Date('2027-01-08T16:00:00.000Z');
     const { result: views, count: inserts } = await countStatements('INSERT INTO "Task"', () =>
-      prisma.$transaction((tx) =>
+      transaction(prisma, (tx) =>
         Promise.all([
           createTask(tx, mayor, { title: 'Premier' }),
           createTask(tx, mayor, { title: 'Deuxième', dueAt, assigneeId: agentId }),
@@ -96,7 +97,7 @@ describe('createTask', () => {
     expect((await prisma.commune.findUniqueOrThrow({ where: { id: communeId } })).taskSeq).toBe(54);
   });
   it('fails only the creation whose commune does not exist, not the others of its statement', async () => {
-    const [gone, kept] = await prisma.$transaction((tx) =>
+    const [gone, kept] = await transaction(prisma, (tx) =>
       Promise.allSettled([createTask(tx, { ...mayor, communeId: 'no-such-commune' }, { title: 'Nulle part' }), createTask(tx, mayor, { title: 'Ici' })]),
     );
     expect(gone).toMatchObject({ status: 'rejected', reason: new Error('commune no-such-commune not found') });

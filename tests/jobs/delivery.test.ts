@@ -6,6 +6,7 @@ import { enqueueOutbox, outboxJobId, requeuePending, writeOutbox } from '../../s
 import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 import { ScriptedAdapter } from '../helpers/scripted-adapter.js';
 import { until } from '../helpers/wait.js';
+import { transaction } from '../../src/db/sql.js';
 
 
 /** Writes outbox rows; their ids. */
@@ -27,7 +28,7 @@ describe('delivery worker', () => {
   });
 
   const post = async (text: string, extra: Partial<Outgoing> = {}) => {
-    const ids = await h.prisma.$transaction((db) =>
+    const ids = await transaction(h.prisma, (db) =>
       writeIds(db, [{ to: { platform: 'telegram', workspace: '', chatId: '42' }, message: { text }, identityId: paulIdentity, ...extra }]),
     );
     await enqueueOutbox(h.app.queues, ids);
@@ -36,7 +37,7 @@ describe('delivery worker', () => {
   const row = (id: bigint) => h.prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
 
   it('delivers, records the platform message id and the buttons it carried', async () => {
-    const ids = await h.prisma.$transaction((db) =>
+    const ids = await transaction(h.prisma, (db) =>
       writeIds(db, [
         {
           to: { platform: 'telegram', workspace: '', chatId: '42' },
@@ -123,7 +124,7 @@ describe('delivery worker', () => {
   });
 
   it('sends a pending row whose job was lost (Redis flushed) when the sweep runs, once', async () => {
-    const [id] = await h.prisma.$transaction((db) =>
+    const [id] = await transaction(h.prisma, (db) =>
       writeIds(db, [{ to: { platform: 'telegram', workspace: '', chatId: '42' }, message: { text: 'orphelin' } }]),
     );
     await h.prisma.outboxMessage.update({ where: { id: BigInt(id!) }, data: { createdAt: new Date(Date.now() - 180_000) } });
@@ -153,7 +154,7 @@ describe('fresh rows sent by the worker that committed them', () => {
   const delivery = (maxInFlight = 16) => createDelivery(h.app.services, h.app.metrics, h.app.adapters, h.app.queues, maxInFlight);
   /** Writes one outbox row per text, to `chatId`; the rows as written. */
   const write = (texts: string[], chatId = '43', extra: Partial<Outgoing> = {}) =>
-    h.prisma.$transaction((db) => writeOutbox(db, texts.map((text) => ({ to: { platform: 'telegram', workspace: '', chatId }, message: { text }, ...extra }))));
+    transaction(h.prisma, (db) => writeOutbox(db, texts.map((text) => ({ to: { platform: 'telegram', workspace: '', chatId }, message: { text }, ...extra }))));
   const row = (id: string) => h.prisma.outboxMessage.findUniqueOrThrow({ where: { id: BigInt(id) } });
   const jobState = (id: string) => h.app.queues.outbound.getJobState(outboxJobId(id));
   const sentTexts = (prefix: string) => platform.sent.filter((s) => s.message.text.startsWith(prefix)).map((s) => s.message.text);

@@ -8,6 +8,7 @@ import { CODE_ALPHABET } from '../../src/domain/members.js';
 import { countStatements } from '../helpers/db.js';
 import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/wait.js';
+import { transaction } from '../../src/db/sql.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
 const NOW = new Date('2026-12-01T09:00:00Z');
@@ -140,7 +141,7 @@ describe('inbound events handled together (group commit)', () => {
     const bothLocked = new Promise<void>((resolve) => (release = resolve));
     let locked = 0;
     const crossed = (first: string, second: string) =>
-      h.prisma.$transaction(async (tx) => {
+      transaction(h.prisma, async (tx) => {
         await tx.$executeRaw`UPDATE "Member" SET "displayName" = "displayName" WHERE "id" = ${first}`;
         if (++locked === 2) release();
         await bothLocked;
@@ -212,7 +213,7 @@ describe('inbound events handled together (group commit)', () => {
       const [a, b] = [h.demo.communeId, other.id];
       const numbered = async (communeId: string, title: string) => {
         const mayor = await h.prisma.member.findFirstOrThrow({ where: { communeId, role: 'MAYOR' } });
-        return (await h.prisma.$transaction((db) => createTask(db, { memberId: mayor.id, communeId, role: 'MAYOR', platform: 'CONSOLE' }, { title }))).number;
+        return (await transaction(h.prisma, (db) => createTask(db, { memberId: mayor.id, communeId, role: 'MAYOR', platform: 'CONSOLE' }, { title }))).number;
       };
       const [na, nb] = [await numbered(a, 'Ordre A'), await numbered(b, 'Ordre B')];
       // In X, Saint-Pilote creates at once and Lannion after a query of its own; in Y the other
@@ -235,7 +236,7 @@ describe('inbound events handled together (group commit)', () => {
       let locked!: () => void;
       const holding = new Promise<void>((resolve) => (locked = resolve));
       // Saint-Pilote's row, held by another transaction: the batch of its mayor's event waits for it.
-      const lock = h.prisma.$transaction(
+      const lock = transaction(h.prisma, 
         async (db) => {
           await db.$queryRaw`SELECT 1 FROM "Commune" WHERE "id" = ${h.demo.communeId} FOR UPDATE`;
           locked();

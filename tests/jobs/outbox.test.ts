@@ -3,6 +3,7 @@ import type { Outgoing } from '../../src/core/context.js';
 import { quoteIdent, runOnce } from '../../src/db/engine-adapters.js';
 import { writeOutbox } from '../../src/jobs/outbox.js';
 import { SERVER_URL, testDatabase, type TestDatabase } from '../helpers/db.js';
+import { transaction } from '../../src/db/sql.js';
 
 describe('outbox rows', () => {
   let db: TestDatabase;
@@ -23,7 +24,7 @@ describe('outbox rows', () => {
       { to: { platform: 'matrix', workspace: '', chatId: '!room:example.org' }, message: { text: 'troisième {}' } },
     ];
     const before = Date.now();
-    const written = await db.prisma.$transaction((tx) => writeOutbox(tx, messages, 'telegram:77'));
+    const written = await transaction(db.prisma, (tx) => writeOutbox(tx, messages, 'telegram:77'));
     const ids = written.map((w) => w.id);
     expect(ids).toHaveLength(3);
     expect([...ids].map(BigInt).sort((a, b) => (a < b ? -1 : 1)).map(String)).toEqual(ids);
@@ -39,6 +40,6 @@ describe('outbox rows', () => {
     expect(written.map((w) => [w.id, w.to, w.message, w.memberId ?? null, w.identityId ?? null, w.createdAt.getTime()])).toEqual(
       rows.map((r, i) => [r.id.toString(), messages[i]!.to, r.payload, r.memberId, r.identityId, r.createdAt.getTime()]),
     );
-    expect(await db.prisma.$transaction((tx) => writeOutbox(tx, []))).toEqual([]);
+    expect(await transaction(db.prisma, (tx) => writeOutbox(tx, []))).toEqual([]);
   });
 });

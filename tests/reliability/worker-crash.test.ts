@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { testDatabase } from '../helpers/db.js';
 import { ScriptedAdapter } from '../helpers/scripted-adapter.js';
+import { transaction } from '../../src/db/sql.js';
 
 /** A platform that never answers the first send: the worker holding it is then "killed". */
 class HangingAdapter extends ScriptedAdapter {
@@ -51,7 +52,7 @@ describe('a worker killed mid-delivery', () => {
     const first = new Worker<OutboundJob, string>(OUTBOUND, processor, opts);
     first.on('error', () => undefined);
 
-    const [written] = await db.prisma.$transaction((tx) =>
+    const [written] = await transaction(db.prisma, (tx) =>
       writeOutbox(tx, [{ to: { platform: 'telegram', workspace: '', chatId: '7' }, message: { text: 'convocation du conseil' } }]),
     );
     await enqueueOutbox(queues, [written!.id]);
