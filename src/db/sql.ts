@@ -164,13 +164,29 @@ export async function executeRaw(db: Tx | PrismaClient, sql: Prisma.Sql): Promis
 /** A database failure as `$queryRaw` reports it: `P2010`, the driver's error in `meta.driverAdapterError`. */
 function rethrowRaw(err: unknown): never {
   if (!isDriverAdapterError(err)) throw err;
-  const cause = err.cause as { originalCode?: string; originalMessage?: string; kind: string };
-  const message = cause.originalMessage ?? (err.message || cause.kind);
+  const cause = err.cause as { originalCode?: string; originalMessage?: string; kind: string; host?: string; port?: number };
+  const message = cause.originalMessage ?? connectionMessage(cause) ?? cause.kind;
   throw new Prisma.PrismaClientKnownRequestError(`Raw query failed. Code: \`${cause.originalCode ?? 'N/A'}\`. Message: \`${message}\``, {
     code: 'P2010',
     clientVersion: Prisma.prismaVersion.client,
     meta: { driverAdapterError: err },
   });
+}
+
+/** What a connection failure says, in the words of Prisma's own message for it. */
+function connectionMessage(cause: { kind: string; host?: string; port?: number }): string | undefined {
+  switch (cause.kind) {
+    case 'DatabaseNotReachable':
+      return `Can't reach database server at ${cause.host ?? '?'}:${cause.port ?? '?'}`;
+    case 'ConnectionClosed':
+      return 'Server has closed the connection.';
+    case 'SocketTimeout':
+      return 'Socket timeout (the database failed to respond to a query within the configured timeout).';
+    case 'TooManyConnections':
+      return 'Too many database connections opened.';
+    default:
+      return undefined;
+  }
 }
 
 /** `sql` as the adapter takes it, its values encoded and typed as Prisma encodes a raw query's. */

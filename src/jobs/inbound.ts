@@ -25,10 +25,14 @@ export interface InboundResult {
 /** Thrown inside an event's transaction to roll it back when the event was already handled. */
 class Duplicate extends Error {}
 
+/** Driver adapter error kinds of a conflict or of a connection that a retry may find again. */
+const TRANSIENT_KINDS = new Set(['TransactionWriteConflict', 'DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+
 /**
  * Errors worth retrying the whole job for (database or network trouble, a deadlock or a
- * serialization failure), not bugs. A raw query's failure comes from Prisma as P2010 with the
- * driver's SQLSTATE inside (`meta.driverAdapterError.cause.originalCode`).
+ * serialization failure), not bugs. A raw query's failure comes as P2010 with the driver's
+ * error inside (`meta.driverAdapterError.cause`): its SQLSTATE (`originalCode`), or for a lost
+ * or refused connection only its kind.
  */
 export function isTransient(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } };
@@ -36,7 +40,7 @@ export function isTransient(err: unknown): boolean {
   if (e?.code && ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034', '40001', '40P01'].includes(e.code)) return true;
   const cause = e?.meta?.driverAdapterError?.cause;
   if (cause?.originalCode && ['40001', '40P01'].includes(cause.originalCode)) return true;
-  if (cause?.kind === 'TransactionWriteConflict') return true;
+  if (cause?.kind && TRANSIENT_KINDS.has(cause.kind)) return true;
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connection.*closed|terminating connection|deadlock detected/i.test(e?.message ?? '');
 }
 

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PrismaClient } from '../../src/db/client.js';
+import { createPrisma, type PrismaClient } from '../../src/db/client.js';
 import { preparePglite } from '../../src/db/pglite.js';
 import { executeRaw, queryRaw, transaction } from '../../src/db/sql.js';
 import { Prisma } from '../../src/generated/prisma/client.js';
@@ -148,6 +148,19 @@ describe('raw SQL through the driver adapter', () => {
     const deadlock = await transaction(prisma, (tx) => executeRaw(tx, Prisma.sql`DO $$ BEGIN RAISE EXCEPTION 'cycle' USING ERRCODE = '40P01'; END $$`)).catch((e: unknown) => e);
     expect(deadlock).toMatchObject({ code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '40P01' } } } });
     expect(isTransient(deadlock)).toBe(true);
+  });
+
+  it('reports a database it cannot reach as worth a retry, as Prisma does for a model call', async () => {
+    const unreachable = createPrisma('postgresql://postgres@127.0.0.1:1/none', { max: 1 });
+    try {
+      const raw = await queryRaw(unreachable, Prisma.sql`SELECT 1`).catch((e: unknown) => e);
+      expect(raw).toMatchObject({ code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable' } } } });
+      expect((raw as Error).message).toContain("Can't reach database server at 127.0.0.1:1");
+      expect(isTransient(raw)).toBe(true);
+      expect(isTransient(await unreachable.commune.count().catch((e: unknown) => e))).toBe(true);
+    } finally {
+      await unreachable.$disconnect();
+    }
   });
 });
 
