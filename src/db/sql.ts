@@ -1,7 +1,7 @@
 /**
  * Pilote's raw SQL, sent straight to the driver adapter under its Prisma client: the
  * connection of the transaction it runs in, or the client's pool outside one. Prisma's own
- * `$queryRaw` costs some 150–250 µs of CPU per statement inside an interactive transaction
+ * `$queryRaw` costs some 160–270 µs of CPU per statement inside an interactive transaction
  * (its transaction client, request pipeline and query interpreter), against about 50 µs here
  * (docs/performance.md, thirteenth round); a command runs three such statements in its
  * transaction. What a statement takes and gives back is what `$queryRaw` takes and gives back
