@@ -10,8 +10,12 @@ import { prismaClient } from './sql.js';
 /** The generated Prisma client class (and type), re-exported so callers need not reach into src/generated. */
 export { PrismaClient };
 
-/** The client inside `transaction(prisma, async (db) => …)` (src/db/sql.ts): every model, no connection control. */
-export type Tx = Prisma.TransactionClient;
+/**
+ * The client inside `transaction(prisma, async (db) => …)` (src/db/sql.ts): every model, no
+ * connection control. Raw SQL goes through `queryRaw` and `executeRaw` of src/db/sql.ts, and a
+ * transaction is not nested in another: Prisma's own ways to do either are left out.
+ */
+export type Tx = Omit<Prisma.TransactionClient, '$transaction' | '$queryRaw' | '$executeRaw' | '$queryRawUnsafe' | '$executeRawUnsafe'>;
 
 /**
  * Creates a Prisma client on its own `pg` pool of at most `max` connections (pg's default: 10),

@@ -54,7 +54,8 @@ function tracked(driver: Transaction): OpenTransaction {
   const commit = driver.commit.bind(driver);
   const rollback = driver.rollback.bind(driver);
   driver.executeRaw = (query) => {
-    if (/^\s*(COMMIT|ROLLBACK)\b/i.test(query.sql)) open.closed = true;
+    // Exactly Prisma's own statements: `ROLLBACK TO SAVEPOINT …` leaves the transaction open.
+    if (query.sql === 'COMMIT' || query.sql === 'ROLLBACK') open.closed = true;
     return executeRaw(query);
   };
   driver.commit = () => {
@@ -164,8 +165,8 @@ export async function executeRaw(db: Tx | PrismaClient, sql: Prisma.Sql): Promis
 /** A database failure as `$queryRaw` reports it: `P2010`, the driver's error in `meta.driverAdapterError`. */
 function rethrowRaw(err: unknown): never {
   if (!isDriverAdapterError(err)) throw err;
-  const cause = err.cause as { originalCode?: string; originalMessage?: string; kind: string; host?: string; port?: number };
-  const message = cause.originalMessage ?? connectionMessage(cause) ?? cause.kind;
+  const cause = err.cause as ConnectionCause & { originalCode?: string; originalMessage?: string };
+  const message = cause.originalMessage ?? connectionMessage(cause) ?? err.message;
   throw new Prisma.PrismaClientKnownRequestError(`Raw query failed. Code: \`${cause.originalCode ?? 'N/A'}\`. Message: \`${message}\``, {
     code: 'P2010',
     clientVersion: Prisma.prismaVersion.client,
@@ -173,17 +174,38 @@ function rethrowRaw(err: unknown): never {
   });
 }
 
-/** What a connection failure says, in the words of Prisma's own message for it. */
-function connectionMessage(cause: { kind: string; host?: string; port?: number }): string | undefined {
+/** What a driver error without a SQLSTATE carries: its kind, and some of these details. */
+interface ConnectionCause {
+  kind: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  db?: string;
+  reason?: string;
+  cause?: string;
+}
+
+/** What a connection failure says, as Prisma's message for the same failure says it. */
+function connectionMessage(cause: ConnectionCause): string | undefined {
   switch (cause.kind) {
-    case 'DatabaseNotReachable':
-      return `Can't reach database server at ${cause.host ?? '?'}:${cause.port ?? '?'}`;
+    case 'DatabaseNotReachable': {
+      const address = cause.host && cause.port ? `${cause.host}:${cause.port}` : cause.host;
+      return `Can't reach database server${address ? ` at ${address}` : ''}`;
+    }
     case 'ConnectionClosed':
       return 'Server has closed the connection.';
     case 'SocketTimeout':
-      return 'Socket timeout (the database failed to respond to a query within the configured timeout).';
+      return 'Operation has timed out';
     case 'TooManyConnections':
-      return 'Too many database connections opened.';
+      return `Too many database connections opened: ${cause.cause ?? '(not available)'}`;
+    case 'AuthenticationFailed':
+      return `Authentication failed against the database server, the provided database credentials for \`${cause.user ?? '(not available)'}\` are not valid`;
+    case 'DatabaseDoesNotExist':
+      return `Database \`${cause.db ?? '(not available)'}\` does not exist on the database server`;
+    case 'DatabaseAccessDenied':
+      return `User was denied access on the database \`${cause.db ?? '(not available)'}\``;
+    case 'TlsConnectionError':
+      return `Error opening a TLS connection: ${cause.reason ?? '(not available)'}`;
     default:
       return undefined;
   }
@@ -235,7 +257,11 @@ function toArg(value: unknown): [unknown, ArgType['scalarType']] {
   if (value instanceof ArrayBuffer) return [Buffer.from(value).toString('base64'), 'bytes'];
   if (ArrayBuffer.isView(value)) return [Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'), 'bytes'];
   if (Array.isArray(value)) return [value.map((v) => toArg(v)[0]), 'unknown'];
-  return [JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), 'unknown'];
+  // Any other object goes as its JSON, as Prisma sends it: one whose `toJSON` gives a plain
+  // value (a luxon DateTime gives a string) goes as that value.
+  const json: unknown = JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null');
+  if (json !== null && typeof json === 'object') return [JSON.stringify(json), 'unknown'];
+  return toArg(json);
 }
 
 /** One column's value as `$queryRaw` gives it back. */

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrisma, type PrismaClient } from '../../src/db/client.js';
+import { createPrisma, type PrismaClient, type Tx } from '../../src/db/client.js';
 import { preparePglite } from '../../src/db/pglite.js';
 import { executeRaw, queryRaw, transaction } from '../../src/db/sql.js';
 import { Prisma } from '../../src/generated/prisma/client.js';
@@ -31,12 +31,15 @@ const everyKind = (communeId: string) => Prisma.sql`
     (SELECT "name" FROM "Commune" WHERE "id" = ${communeId}) AS "commune"
   FROM "Commune"`;
 
+/** Prisma's own transaction client behind `db`, for `$queryRaw` as the reference (Pilote's `Tx` leaves it out). */
+const own = (db: Tx) => db as unknown as Prisma.TransactionClient;
+
 /** The same statement through Prisma's `$queryRaw` (the reference) and `queryRaw`, inside a transaction and out. */
 async function bothWays(prisma: PrismaClient, sql: Prisma.Sql): Promise<{ prisma: unknown; direct: unknown; prismaTx: unknown; directTx: unknown }> {
   return {
     prisma: await prisma.$queryRaw(sql),
     direct: await queryRaw(prisma, sql),
-    ...(await transaction(prisma, async (db) => ({ prismaTx: await db.$queryRaw(sql), directTx: await queryRaw(db, sql) }))),
+    ...(await transaction(prisma, async (db) => ({ prismaTx: await own(db).$queryRaw(sql), directTx: await queryRaw(db, sql) }))),
   };
 }
 
@@ -70,6 +73,14 @@ describe('raw SQL through the driver adapter', () => {
     expect([...(row!.bytes as Uint8Array)]).toEqual([0, 1, 254, 255]);
   });
 
+  it('sends an object as its JSON, as Prisma does, a plain value when its toJSON gives one', async () => {
+    const at = { toJSON: () => '2026-12-05T09:30:00.000Z' };
+    const sql = Prisma.sql`SELECT ${at}::text AS "at", ${{ n: 1n, when: new Date('2026-12-05T00:00:00Z') }}::jsonb AS "j"`;
+    const got = await bothWays(prisma, sql);
+    expect(got.direct).toEqual(got.prisma);
+    expect(got.direct).toEqual([{ at: '2026-12-05T09:30:00.000Z', j: { n: '1', when: '2026-12-05T00:00:00.000Z' } }]);
+  });
+
   it('counts the rows a statement changed, as $executeRaw does', async () => {
     const rename = (name: string) => Prisma.sql`UPDATE "Commune" SET "name" = ${name} WHERE "id" = ${communeId} OR "insee" = 'none'`;
     expect(await executeRaw(prisma, rename('Brélévenez'))).toBe(await prisma.$executeRaw(rename('Brélévenez')));
@@ -85,7 +96,7 @@ describe('raw SQL through the driver adapter', () => {
       await executeRaw(tx, Prisma.sql`UPDATE "Commune" SET "taskSeq" = 41 WHERE "id" = ${commune.id}`);
       expect((await tx.commune.findUniqueOrThrow({ where: { id: commune.id } })).taskSeq).toBe(41);
       const [mine] = await queryRaw<{ id: bigint }[]>(tx, Prisma.sql`SELECT txid_current() AS "id"`);
-      const [prismas] = await tx.$queryRaw<{ id: bigint }[]>`SELECT txid_current() AS "id"`;
+      const [prismas] = await own(tx).$queryRaw<{ id: bigint }[]>`SELECT txid_current() AS "id"`;
       expect(mine!.id).toBe(prismas!.id);
       throw new Error('give up');
     });
@@ -99,7 +110,7 @@ describe('raw SQL through the driver adapter', () => {
         transaction(prisma, async (tx) => {
           const [a] = await queryRaw<{ id: bigint }[]>(tx, Prisma.sql`SELECT txid_current() AS "id"`);
           await new Promise((resolve) => setTimeout(resolve, 20));
-          const [b] = await tx.$queryRaw<{ id: bigint }[]>`SELECT txid_current() AS "id"`;
+          const [b] = await own(tx).$queryRaw<{ id: bigint }[]>`SELECT txid_current() AS "id"`;
           const [c] = await queryRaw<{ id: bigint }[]>(tx, Prisma.sql`SELECT txid_current() AS "id"`);
           expect([b!.id, c!.id]).toEqual([a!.id, a!.id]);
           return a!.id;
@@ -110,7 +121,7 @@ describe('raw SQL through the driver adapter', () => {
   });
 
   it('refuses a statement once its transaction has ended, rather than run it outside', async () => {
-    let kept: Prisma.TransactionClient | undefined;
+    let kept: Tx | undefined;
     await transaction(prisma, async (tx) => {
       kept = tx;
     });
@@ -128,6 +139,23 @@ describe('raw SQL through the driver adapter', () => {
     );
     await expect(timedOut).rejects.toThrow();
     await expect(late).rejects.toMatchObject({ code: 'P2028' });
+    expect((await prisma.commune.findUniqueOrThrow({ where: { id: communeId } })).name).toBe('Brélévenez');
+  });
+
+  it('keeps a transaction open after an inner one rolls back to its savepoint', async () => {
+    const name = await transaction(prisma, async (tx) => {
+      await executeRaw(tx, Prisma.sql`UPDATE "Commune" SET "name" = 'gardé' WHERE "id" = ${communeId}`);
+      // Prisma nests a transaction as a savepoint; its failure sends ROLLBACK TO SAVEPOINT.
+      const inner = own(tx).$transaction(async (nested) => {
+        await nested.commune.update({ where: { id: communeId }, data: { name: 'annulé' } });
+        throw new Error('inner');
+      });
+      await expect(inner).rejects.toThrow('inner');
+      const [row] = await queryRaw<{ name: string }[]>(tx, Prisma.sql`SELECT "name" FROM "Commune" WHERE "id" = ${communeId}`);
+      await executeRaw(tx, Prisma.sql`UPDATE "Commune" SET "name" = 'Brélévenez' WHERE "id" = ${communeId}`);
+      return row!.name;
+    });
+    expect(name).toBe('gardé');
     expect((await prisma.commune.findUniqueOrThrow({ where: { id: communeId } })).name).toBe('Brélévenez');
   });
 

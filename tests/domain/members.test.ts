@@ -18,7 +18,8 @@ import {
 import type { Actor } from '../../src/domain/permissions.js';
 import type { Role } from '../../src/generated/prisma/enums.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
-import { transaction } from '../../src/db/sql.js';
+import { queryRaw, transaction } from '../../src/db/sql.js';
+import { Prisma } from '../../src/generated/prisma/client.js';
 
 const NOW = new Date('2026-03-02T08:00:00Z');
 const DAY = 24 * 3600 * 1000;
@@ -193,9 +194,9 @@ describe('members domain', () => {
       let release!: () => void;
       const bothIn = new Promise<void>((r) => (release = r));
       const attempt = (userId: string) =>
-        transaction(prisma, 
+        transaction(prisma,
           async (d) => {
-            await d.$queryRaw`SELECT 1`;
+            await queryRaw(d, Prisma.sql`SELECT 1`);
             if (++arrived === 2) release();
             await bothIn;
             const linked = await redeemInvitation(d, { code: inv.code, platform: 'SLACK', workspace: 'T1', userId, now: NOW });

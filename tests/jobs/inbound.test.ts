@@ -8,7 +8,8 @@ import { CODE_ALPHABET } from '../../src/domain/members.js';
 import { countStatements } from '../helpers/db.js';
 import { consoleEvent, startHarness, type Harness } from '../helpers/harness.js';
 import { until } from '../helpers/wait.js';
-import { transaction } from '../../src/db/sql.js';
+import { executeRaw, queryRaw, transaction } from '../../src/db/sql.js';
+import { Prisma } from '../../src/generated/prisma/client.js';
 
 // Tuesday 1 December 2026, 10:00 in Paris.
 const NOW = new Date('2026-12-01T09:00:00Z');
@@ -142,10 +143,10 @@ describe('inbound events handled together (group commit)', () => {
     let locked = 0;
     const crossed = (first: string, second: string) =>
       transaction(h.prisma, async (tx) => {
-        await tx.$executeRaw`UPDATE "Member" SET "displayName" = "displayName" WHERE "id" = ${first}`;
+        await executeRaw(tx, Prisma.sql`UPDATE "Member" SET "displayName" = "displayName" WHERE "id" = ${first}`);
         if (++locked === 2) release();
         await bothLocked;
-        await tx.$executeRaw`UPDATE "Member" SET "displayName" = "displayName" WHERE "id" = ${second}`;
+        await executeRaw(tx, Prisma.sql`UPDATE "Member" SET "displayName" = "displayName" WHERE "id" = ${second}`);
       });
     const outcomes = await Promise.allSettled([crossed(maire, adjoint), crossed(adjoint, maire)]);
     const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
@@ -236,9 +237,9 @@ describe('inbound events handled together (group commit)', () => {
       let locked!: () => void;
       const holding = new Promise<void>((resolve) => (locked = resolve));
       // Saint-Pilote's row, held by another transaction: the batch of its mayor's event waits for it.
-      const lock = transaction(h.prisma, 
+      const lock = transaction(h.prisma,
         async (db) => {
-          await db.$queryRaw`SELECT 1 FROM "Commune" WHERE "id" = ${h.demo.communeId} FOR UPDATE`;
+          await queryRaw(db, Prisma.sql`SELECT 1 FROM "Commune" WHERE "id" = ${h.demo.communeId} FOR UPDATE`);
           locked();
           await gate;
         },
