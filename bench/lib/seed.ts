@@ -114,7 +114,12 @@ export async function seedReminders(db: pg.Pool, opts: { communes: number; count
   );
 }
 
-/** Forgets earlier reminder runs so each run starts from the same table size. */
+/**
+ * Forgets earlier reminder runs so each run starts from the same table size. The rows are locked
+ * in id order first, as the app's reminder batches lock theirs (src/jobs/reminders.ts): a batch
+ * still running after its run's last delivery (a doubled job that finds its reminder fired) would
+ * otherwise deadlock with the delete, and PostgreSQL may cancel either.
+ */
 export async function clearReminders(db: pg.Pool): Promise<void> {
-  await db.query(`DELETE FROM "Reminder" WHERE id LIKE 'br%'`);
+  await db.query(`DELETE FROM "Reminder" WHERE id IN (SELECT id FROM "Reminder" WHERE id LIKE 'br%' ORDER BY id FOR UPDATE)`);
 }
